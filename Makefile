@@ -1,0 +1,47 @@
+# tpp: `make demo` sets up and runs the main job; `make test` sets up and passes the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# The torch requirement for the bench extra. The default is the CPU build these machines carry;
+# GPU users: make bench-deps TORCH='torch --index-url https://download.pytorch.org/whl/cu128' (or just TORCH=torch).
+TORCH  ?= torch==2.13.0
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint bench snapshot wheel-check clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.core  ## set up a venv and classify the H20, then list the database
+	$(BIN)/tpp classify H20
+	$(BIN)/tpp list
+
+test: $(VENV)/.dev  ## set up and run the tests (no GPU needed)
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.dev  ## ruff
+	$(BIN)/ruff check tpp tests bench
+
+bench: $(VENV)/.dev  ## benchmarks in bench/ (start-up time of tpp classify against python -c pass)
+	$(BIN)/python -m pytest bench -q --benchmark-only --benchmark-columns=min,median,max,rounds
+
+snapshot: $(VENV)/.dev  ## rewrite tests/snapshots/ from the database (review the diff!)
+	$(BIN)/python tests/make_snapshot.py
+
+wheel-check: $(VENV)/.dev  ## build the wheel and check it carries specs/ and kernels/
+	$(BIN)/python -m pytest -q tests/test_packaging.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .benchmarks .ruff_cache

@@ -1,0 +1,3 @@
+from tpp.cli import main
+
+main()

@@ -1,0 +1,284 @@
+"""Classify an accelerator (from the database or hypothetical) under every rule on a given day."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+
+from tpp import metrics
+from tpp.errors import InputError
+from tpp.rules import RULES, Facts, Finding, Step, evaluate_all, fmt_num
+from tpp.specs import PRECISIONS, Accelerator, HbmStack
+
+__all__ = ["Classification", "Hypothetical", "classify", "classify_hypothetical", "parse_date", "parse_rates"]
+
+#: The H20's figures, which the April 2025 "is-informed" letters used as the line (no numbers were published).
+H20_MEMORY_GBPS = 4000.0
+H20_INTERCONNECT_GBPS = 900.0
+
+
+@dataclass(frozen=True)
+class Hypothetical:
+    """A chip described by flags: either ``tpp`` or ``rates`` (precision -> dense TFLOPS/TOPS)."""
+
+    name: str = "hypothetical"
+    tpp: float | None = None
+    rates: dict = field(default_factory=dict)
+    die_area_mm2: float | None = None
+    datacenter: bool | None = None
+    memory_bandwidth_gbps: float | None = None
+    interconnect_gbps: float | None = None
+    transistors_billion: float | None = None
+    has_hbm: bool | None = None
+
+    kind = "hypothetical"
+    id = "hypothetical"
+    vendor = None
+
+    def __post_init__(self):
+        for label, v in (("--tpp", self.tpp), ("--die-area", self.die_area_mm2),
+                         ("--memory-bw", self.memory_bandwidth_gbps), ("--io-bw", self.interconnect_gbps),
+                         ("--transistors", self.transistors_billion), *self.rates.items()):
+            if v is not None and (not math.isfinite(v) or v <= 0):
+                raise InputError(f"{label} must be a positive number, got {v:g}")
+        if self.tpp is not None and self.rates:
+            raise InputError("give either --tpp or --rate, not both")
+        if self.tpp is None and not self.rates:
+            raise InputError("a hypothetical chip needs --tpp or at least one --rate PRECISION=VALUE")
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Everything ``tpp classify`` shows, as data. ``findings`` has one entry per rule, in force or not."""
+
+    id: str
+    name: str
+    vendor: str | None
+    kind: str
+    as_of: _dt.date
+    tpp: float | None
+    tpp_precision: tuple[str, ...]
+    tpp_terms: tuple
+    die_area_mm2: float | None
+    die_area_note: str | None
+    performance_density: float | None
+    datacenter: bool | None
+    datacenter_basis: str
+    memory_bandwidth_gbps: float | None
+    interconnect_gbps: float | None
+    eccn: str | None
+    paragraph: str | None
+    status: str
+    deciding_rule: str | None
+    findings: tuple[Finding, ...]
+    flags: tuple[str, ...]
+    inputs: tuple[dict, ...]
+
+    def finding(self, rule_id: str) -> Finding:
+        for f in self.findings:
+            if f.rule == rule_id:
+                return f
+        raise KeyError(rule_id)
+
+    def headroom(self) -> list[Step]:
+        """The deciding rule's lower-bound comparisons on known values, nearest first."""
+        if self.deciding_rule is None:
+            return []
+        steps = [s for s in self.finding(self.deciding_rule).steps if s.value is not None and s.op in (">=", ">")]
+        return sorted(steps, key=lambda s: abs(s.margin_pct))
+
+    def nearest(self) -> Step | None:
+        steps = self.headroom()
+        if self.status == "controlled":
+            held = [s for s in steps if s.holds and s.label == self.paragraph]
+            steps = held or steps
+        else:
+            steps = [s for s in steps if not s.holds] or steps
+        return steps[0] if steps else None
+
+    def as_dict(self) -> dict:
+        near = self.nearest()
+        return {
+            "id": self.id, "name": self.name, "vendor": self.vendor, "kind": self.kind,
+            "as_of": self.as_of.isoformat(),
+            "tpp": _r(self.tpp), "tpp_precision": self.tpp_precision[0] if self.tpp_precision else None,
+            "tpp_binding_precisions": list(self.tpp_precision),
+            "tpp_terms": [{"precision": p, "dense_rate": r, "bit_length": b, "tpp": _r(t)}
+                          for p, r, b, t in self.tpp_terms],
+            "performance_density": _r(self.performance_density, 4),
+            "die_area_mm2": _r(self.die_area_mm2), "die_area_note": self.die_area_note,
+            "datacenter": self.datacenter, "datacenter_basis": self.datacenter_basis,
+            "memory_bandwidth_gbps": self.memory_bandwidth_gbps, "interconnect_gbps": self.interconnect_gbps,
+            "eccn": self.eccn, "paragraph": self.paragraph, "status": self.status,
+            "deciding_rule": self.deciding_rule,
+            "nearest_threshold": None if near is None else near.as_dict(),
+            "flags": list(self.flags),
+            "findings": [f.as_dict() for f in self.findings],
+            "inputs": list(self.inputs),
+        }
+
+
+def _r(x, nd=2):
+    return None if x is None else round(x, nd)
+
+
+def parse_date(text: str | None) -> _dt.date:
+    """YYYY-MM-DD, or today when None."""
+    if text is None:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InputError(f"--as-of: {text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def parse_rates(items) -> dict[str, float]:
+    """['fp16=148', 'int8=296'] -> {'fp16': 148.0, 'int8': 296.0}; errors name the bad item."""
+    out = {}
+    for item in items:
+        prec, sep, val = item.partition("=")
+        prec = prec.strip().lower()
+        if not sep:
+            raise InputError(f"--rate {item!r}: write PRECISION=VALUE, e.g. fp16=148")
+        if prec not in PRECISIONS:
+            raise InputError(f"--rate {item!r}: unknown precision {prec!r}; known: {', '.join(PRECISIONS)}")
+        try:
+            v = float(val)
+        except ValueError:
+            raise InputError(f"--rate {item!r}: {val!r} is not a number") from None
+        if not math.isfinite(v) or v <= 0:
+            raise InputError(f"--rate {item!r}: the rate must be a positive number")
+        out[prec] = v
+    return out
+
+
+def _deciding(findings: list[Finding], day: _dt.date) -> tuple[str | None, str | None, str | None, str]:
+    """ECCN, paragraph, deciding rule and status from the 3A090 rule in force that day (3A090.c for HBM)."""
+    by_id = {f.rule: f for f in findings}
+    for rid in ("3a090c-hbm-2024", "3a090-2023", "3a090-2022"):
+        f = by_id[rid]
+        if f.in_force and f.outcome != "not-applicable":
+            return f.details.get("eccn"), f.paragraph, rid, f.outcome
+    return None, None, None, "not-controlled"  # no 3A090 rule in force that day
+
+
+def _flags(facts: Facts, dc_basis: str, extra: list[str]) -> list[str]:
+    flags = list(extra)
+    if facts.tpp_precision and facts.tpp_precision[0] == "tf32":
+        flags.append("TPP binds at TF32, counted as 32 bits (the rule text is silent)")
+    if facts.tpp_precision and facts.tpp_precision[0] in ("fp6", "fp4"):
+        flags.append(f"TPP binds at {facts.tpp_precision[0].upper()}, counted as "
+                     f"{PRECISIONS[facts.tpp_precision[0]][1]} bits (block scales ignored; the text is silent)")
+    for name in facts.estimated:
+        flags.append(f"{name} rests on an estimate")
+    if dc_basis:
+        flags.append(dc_basis)
+    mem, ic = facts.memory_bandwidth_gbps, facts.interconnect_gbps
+    if (mem is not None and mem >= H20_MEMORY_GBPS) or (ic is not None and ic >= H20_INTERCONNECT_GBPS):
+        flags.append("meets the H20's memory (4,000 GB/s) or interconnect (900 GB/s) bandwidth: the Apr 2025 "
+                     "'is-informed' letters reached such circuits for China (no thresholds published)")
+    return flags
+
+
+def _finish(ident, name, vendor, kind, day, facts: Facts, tppr, area: metrics.DieArea | None, dc_basis,
+            inputs, extra_flags) -> Classification:
+    findings = evaluate_all(facts, day)
+    eccn, para, rule, status = _deciding(findings, day)
+    return Classification(
+        ident, name, vendor, kind, day, facts.tpp, facts.tpp_precision, tppr.terms if tppr else (),
+        facts.die_area_mm2, (area.reason if area and area.reason else
+                             (" + ".join(area.parts) if area and area.parts else None)),
+        facts.performance_density, facts.datacenter, dc_basis, facts.memory_bandwidth_gbps,
+        facts.interconnect_gbps, eccn, para, status, rule, tuple(findings),
+        tuple(_flags(facts, dc_basis, extra_flags)), tuple(inputs))
+
+
+def _input(chip, label: str, q) -> dict:
+    src = chip.source_of(q)
+    return {"input": label, "value": q.value, "basis": q.basis, "note": q.note, "source": src.title, "url": src.url}
+
+
+def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None) -> Classification:
+    """Classify a database entry (an :class:`Accelerator` or :class:`HbmStack`) on ``as_of`` (default today).
+
+    Args:
+        datacenter: override the vendor's marketing (None keeps the database's ``marketed_for``).
+    """
+    day = as_of or _dt.date.today()
+    if isinstance(chip, HbmStack):
+        density = chip.bandwidth_gbps.value / chip.stack_area_mm2.value
+        est = tuple(n for n, q in (("bandwidth density", chip.bandwidth_gbps), ("bandwidth density", chip.stack_area_mm2))
+                    if q.estimated)
+        facts = Facts(chip.name, kind="hbm", hbm_bandwidth_density=density, memory_bandwidth_gbps=chip.bandwidth_gbps.value,
+                      estimated=tuple(dict.fromkeys(est)))
+        inputs = [_input(chip, "bandwidth_gbps", chip.bandwidth_gbps), _input(chip, "stack_area_mm2", chip.stack_area_mm2)]
+        return _finish(chip.id, chip.name, chip.vendor, "hbm", day, facts, None, None, "", inputs,
+                       [f"bandwidth density {density:.2f} GB/s/mm2 = {chip.bandwidth_gbps.value:g} GB/s / "
+                        f"{chip.stack_area_mm2.value:g} mm2"])
+    assert isinstance(chip, Accelerator)
+    rates = {p: q.value for p, q in chip.peak.items()}
+    tppr = metrics.total_processing_performance(rates)
+    area = metrics.applicable_die_area(chip.dies)
+    pd = metrics.performance_density(tppr.tpp, area.area_mm2)
+    if datacenter is None:
+        dc = chip.datacenter
+        dc_basis = "" if chip.marketed_for == "datacenter" else \
+            f"marketed for {chip.marketed_for}: treated as not designed or marketed for datacenters (override: --datacenter)"
+    else:
+        dc = datacenter
+        dc_basis = f"datacenter marketing set by the user ({'datacenter' if dc else 'not datacenter'}; database: {chip.marketed_for})"
+    estimated = []
+    if area.estimated:
+        estimated += ["PD"]
+    if any(chip.peak[p].estimated for p in tppr.binding):
+        estimated += ["TPP", "PD"]
+    for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
+                    ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion)):
+        if q is not None and q.estimated:
+            estimated.append(name)
+    dies = [d for d in chip.dies if d.role == "logic"]
+    facts = Facts(
+        chip.name, tpp=tppr.tpp, tpp_precision=tppr.binding, performance_density=pd, die_area_mm2=area.area_mm2,
+        die_area_reason=area.reason, datacenter=dc,
+        memory_bandwidth_gbps=_v(chip.memory_bandwidth_gbps), interconnect_gbps=_v(chip.interconnect_gbps),
+        transistors_billion=_v(chip.transistors_billion), has_hbm=chip.has_hbm,
+        non_planar=any(d.non_planar for d in dies) if dies else None, estimated=tuple(dict.fromkeys(estimated)))
+    inputs = [_input(chip, PRECISIONS[p][0], chip.peak[p]) for p in tppr.binding]
+    for d in chip.dies:
+        if d.area_mm2 is not None:
+            inputs.append(_input(chip, f"die area ({d.count} x {d.role}, {d.process or 'process n/a'})", d.area_mm2))
+    for fld in ("memory_bandwidth_gbps", "interconnect_gbps", "transistors_billion"):
+        q = getattr(chip, fld)
+        if q is not None:
+            inputs.append(_input(chip, fld, q))
+    extra = [f"missing data: {m}" for m in chip.missing]
+    if tppr.tpp is None:
+        extra.append("no dense rate known: TPP unknown")
+    return _finish(chip.id, chip.name, chip.vendor, "accelerator", day, facts, tppr, area, dc_basis, inputs, extra)
+
+
+def _v(q):
+    return None if q is None else q.value
+
+
+def classify_hypothetical(h: Hypothetical, as_of: _dt.date | None = None) -> Classification:
+    """Classify a chip described by numbers alone (``tpp classify --tpp 3000 --die-area 700``)."""
+    day = as_of or _dt.date.today()
+    if h.rates:
+        tppr = metrics.total_processing_performance(h.rates)
+    else:
+        tppr = metrics.TppResult(h.tpp, ("given",), ())
+    pd = metrics.performance_density(tppr.tpp, h.die_area_mm2)
+    area = metrics.DieArea(h.die_area_mm2, None if h.die_area_mm2 else "die area not given (--die-area)")
+    dc_basis = "" if h.datacenter is not None else \
+        "datacenter marketing not given (--datacenter or --consumer): rules that turn on it are indeterminate"
+    facts = Facts(h.name, tpp=tppr.tpp, tpp_precision=tppr.binding if h.rates else (),
+                  performance_density=pd, die_area_mm2=h.die_area_mm2, die_area_reason=area.reason,
+                  datacenter=h.datacenter, memory_bandwidth_gbps=h.memory_bandwidth_gbps,
+                  interconnect_gbps=h.interconnect_gbps, transistors_billion=h.transistors_billion,
+                  has_hbm=h.has_hbm, non_planar=True if h.die_area_mm2 else None)
+    inputs = [{"input": "tpp" if not h.rates else "rates", "value": h.tpp if not h.rates else h.rates,
+               "basis": "given", "note": "from the command line", "source": "user", "url": None}]
+    return _finish(h.id, h.name, None, "hypothetical", day, facts, tppr if h.rates else None,
+                   area, dc_basis, inputs, ["hypothetical chip from user-given numbers"])

@@ -1,0 +1,228 @@
+"""The ``tpp`` command line: a thin layer over the library. Library errors become one ``Error: ...`` line."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from tpp import __version__
+from tpp.errors import TppError
+
+TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
+
+
+def _handle_errors(fn):
+    """Convert library errors (and a closed pipe) into click's one-line ``Error:`` exit 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TppError as exc:
+            raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:  # `tpp list | head`
+            sys.stderr.close()
+            sys.exit(0)
+
+    return wrapper
+
+
+def _db(ctx: click.Context):
+    """Load the database once per invocation, with the user's overlay."""
+    obj = ctx.ensure_object(dict)
+    if "db" not in obj:
+        from tpp.specs import load_database
+
+        obj["db"] = load_database(obj.get("specs"))
+    return obj["db"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tpp")
+@click.option("--specs", "specs", type=click.Path(file_okay=False), envvar="TPP_SPECS", default=None,
+              help="Directory of your own spec files (accelerators/, hbm/) overlaid on the shipped database "
+                   "(also $TPP_SPECS).")
+@click.pass_context
+def cli(ctx, specs):
+    """tpp: where an accelerator sits against the US export-control thresholds, and why.
+
+    \b
+    Example:
+        tpp classify H20
+        tpp classify H100 --explain
+        tpp list --sort tpp
+    """
+    ctx.ensure_object(dict)["specs"] = specs
+
+
+def _as_of_option(fn):
+    return click.option("--as-of", "as_of", metavar="YYYY-MM-DD", default=None,
+                        help="Evaluate the rules in force that day (default: today).")(fn)
+
+
+def _emit(rows, as_json, as_csv, fmt, notes=()):
+    from tpp import render
+
+    if as_json:
+        click.echo(render.to_json(rows), nl=False)
+    elif as_csv:
+        click.echo(render.to_csv(rows), nl=False)
+    else:
+        click.echo(render.table(rows, fmt))
+        for n in notes:
+            click.echo(n)
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@_as_of_option
+@click.option("--explain", is_flag=True, help="Show the full reasoning: inputs with sources, arithmetic, every rule.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per chip (see README).")
+@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@click.option("--tpp", "tpp_value", type=float, help="Hypothetical chip: its TPP.")
+@click.option("--rate", "rates", multiple=True, metavar="PREC=VALUE",
+              help="Hypothetical chip: a dense rate in TFLOPS/TOPS, e.g. fp16=148 (repeatable).")
+@click.option("--die-area", type=float, metavar="MM2", help="Hypothetical chip: applicable die area (mm2).")
+@click.option("--memory-bw", type=float, metavar="GBPS", help="Hypothetical chip: memory bandwidth (GB/s).")
+@click.option("--io-bw", type=float, metavar="GBPS", help="Hypothetical chip: interconnect bandwidth (GB/s).")
+@click.option("--transistors", type=float, metavar="BILLION", help="Hypothetical chip: transistor count (billions).")
+@click.option("--datacenter/--consumer", "datacenter", default=None,
+              help="Designed or marketed for datacenters (overrides the database's marketing for named chips).")
+@click.pass_context
+@_handle_errors
+def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_area, memory_bw, io_bw,
+             transistors, datacenter):
+    """Classify accelerators by name, or a hypothetical chip from numbers.
+
+    \b
+    Example:
+        tpp classify H20
+        tpp classify H100 "RTX 4090" --explain
+        tpp classify MI300X --json --as-of 2025-03-01
+        tpp classify --tpp 3000 --die-area 700 --datacenter
+        tpp classify --rate fp16=148 --die-area 814 --memory-bw 4000
+    """
+    from tpp import api, render
+
+    day = api.parse_date(as_of)
+    hypothetical = tpp_value is not None or rates
+    if names and hypothetical:
+        raise TppError("give accelerator names or --tpp/--rate for a hypothetical chip, not both")
+    if not names and not hypothetical:
+        raise TppError("name at least one accelerator (see 'tpp list'), or give --tpp/--rate")
+    if hypothetical:
+        results = [api.classify_numbers(tpp=tpp_value, rates=list(rates), die_area_mm2=die_area,
+                                        datacenter=datacenter, memory_bandwidth_gbps=memory_bw,
+                                        interconnect_gbps=io_bw, transistors_billion=transistors, as_of=day)]
+    else:
+        db = _db(ctx)
+        results = [api.classify(chip, as_of=day, datacenter=datacenter) for chip in api.resolve(db, names)]
+    if as_json:
+        click.echo(render.to_json([c.as_dict() for c in results]), nl=False)
+    elif explain:
+        click.echo("\n\n".join(render.explain(c) for c in results))
+    else:
+        rows, notes = render.classify_rows(results)
+        click.echo(f"as of {day.isoformat()}")
+        _emit(rows, False, False, fmt, notes)
+
+
+@cli.command(name="list")
+@click.option("--vendor", multiple=True, help="Only this vendor (repeatable, case-insensitive).")
+@click.option("--status", type=click.Choice(["controlled", "not-controlled", "indeterminate"]), multiple=True,
+              help="Only this classification status (repeatable).")
+@click.option("--sort", "sort_key", default="id", show_default=True,
+              type=click.Choice(["id", "name", "vendor", "tpp", "pd", "memory_bw", "interconnect", "die_area",
+                                 "release", "status"]),
+              help="Sort by this column (numbers largest first; unknown last).")
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@click.pass_context
+@_handle_errors
+def list_(ctx, vendor, status, sort_key, as_of, as_json, as_csv, fmt):
+    """List the accelerators in the database with TPP, PD and classification.
+
+    \b
+    Example:
+        tpp list
+        tpp list --vendor AMD --sort tpp
+        tpp list --status controlled --csv > controlled.csv
+    """
+    from tpp import api, render
+
+    rows = api.list_rows(_db(ctx), as_of=api.parse_date(as_of), vendors=vendor, statuses=status, sort=sort_key)
+    _emit(rows if (as_json or as_csv) else render.human_list(rows), as_json, as_csv, fmt)
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_context
+@_handle_errors
+def show(ctx, name):
+    """Show every field of an accelerator with the basis and source of every number.
+
+    \b
+    Example:
+        tpp show H20
+        tpp show "RTX 4090 D"
+    """
+    from tpp import api, render
+
+    for i, chip in enumerate(api.resolve(_db(ctx), [name])):
+        click.echo(("\n" if i else "") + "\n".join(render.show_lines(chip)))
+
+
+@cli.command()
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@_handle_errors
+def rules(as_of, as_json, fmt):
+    """List the rules tpp applies: thresholds, dates, status and citations.
+
+    \b
+    Example:
+        tpp rules
+        tpp rules --as-of 2023-01-01
+    """
+    from tpp import api, render
+
+    day = api.parse_date(as_of)
+    rows = render.rules_rows(day)
+    if not as_json:
+        click.echo(f"as of {day.isoformat()}")
+    _emit(rows, as_json, False, fmt)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path())
+@_handle_errors
+def validate(directory):
+    """Check a spec database (default: the shipped one) and report every problem with file and field.
+
+    \b
+    Example:
+        tpp validate
+        tpp validate ./my-specs
+    """
+    from tpp.specs import shipped_specs_dir, validate_dir
+
+    target = directory or shipped_specs_dir()
+    n_acc, n_hbm, problems = validate_dir(target)
+    for p in problems:
+        click.echo(p)
+    if problems:
+        raise TppError(f"{len(problems)} problem(s) in {target}")
+    click.echo(f"OK: {n_acc} accelerators, {n_hbm} HBM stacks in {target}")
+
+
+def main():
+    cli(prog_name="tpp")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,33 @@
+"""Exceptions raised by the library; the CLI turns each into one ``Error: ...`` line."""
+
+__all__ = ["TppError", "SpecError", "UnknownChipError", "InputError"]
+
+
+class TppError(Exception):
+    """Base class of every error tpp reports to a user."""
+
+
+class SpecError(TppError):
+    """A spec file is malformed or inconsistent. The message names the file and the field."""
+
+    def __init__(self, problems):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems = list(problems)
+        head = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more problem(s); run 'tpp validate')" if len(self.problems) > 1 else ""
+        super().__init__(head + more)
+
+
+class UnknownChipError(TppError):
+    """A name matched no accelerator; carries the closest names."""
+
+    def __init__(self, name, suggestions=()):
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown accelerator {name!r}{hint} ('tpp list' shows every name)")
+
+
+class InputError(TppError):
+    """A number, date or option given by the user is invalid."""
