@@ -163,10 +163,14 @@ def _deciding(findings: list[Finding], day: _dt.date) -> tuple[str | None, str |
     return None, None, None, "not-controlled"  # no 3A090 rule in force that day
 
 
-def _flags(facts: Facts, dc_basis: str, extra: list[str]) -> list[str]:
+def _flags(facts: Facts, tppr, dc_basis: str, extra: list[str]) -> list[str]:
     flags = list(extra)
-    if facts.tpp_precision and facts.tpp_precision[0] == "tf32":
-        flags.append("TPP binds at TF32, counted as 32 bits (the rule text is silent)")
+    if "tf32" in facts.tpp_precision and tppr is not None and tppr.terms:
+        without = [t for t in tppr.terms if t[0] != "tf32"]
+        alt = max([t[3] for t in without] + [r * 19 for p, r, b, t in tppr.terms if p == "tf32"])
+        if alt < tppr.tpp * (1 - 5e-3):
+                flags.append(f"TPP binds at TF32, counted as 32 bits (the rule text is silent; analysts use 32). "
+                         f"Counting TF32 as its 19-bit format gives TPP {fmt_num(alt)}")
     if facts.tpp_precision and facts.tpp_precision[0] in ("fp6", "fp4"):
         flags.append(f"TPP binds at {facts.tpp_precision[0].upper()}, counted as "
                      f"{PRECISIONS[facts.tpp_precision[0]][1]} bits (block scales ignored; the text is silent)")
@@ -191,7 +195,7 @@ def _finish(ident, name, vendor, kind, day, facts: Facts, tppr, area: metrics.Di
                              (" + ".join(area.parts) if area and area.parts else None)),
         facts.performance_density, facts.datacenter, dc_basis, facts.memory_bandwidth_gbps,
         facts.interconnect_gbps, eccn, para, status, rule, tuple(findings),
-        tuple(_flags(facts, dc_basis, extra_flags)), tuple(inputs))
+        tuple(_flags(facts, tppr, dc_basis, extra_flags)), tuple(inputs))
 
 
 def _input(chip, label: str, q) -> dict:

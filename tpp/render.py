@@ -45,6 +45,8 @@ def _near(c: Classification) -> str:
 
 
 def _tpp_cell(c: Classification) -> str:
+    if c.kind == "hbm":
+        return "n/a (memory)"
     if c.tpp is None:
         return "unknown"
     return f"{fmt_num(c.tpp)} ({'/'.join(c.tpp_precision)})" if c.tpp_precision else fmt_num(c.tpp)

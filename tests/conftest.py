@@ -1,0 +1,12 @@
+import datetime as dt
+
+import pytest
+
+from tpp.specs import load_database
+
+TODAY = dt.date(2026, 11, 23)  # a fixed day: every rule of 2026 in force, the AI Diffusion rule not enforced
+
+
+@pytest.fixture(scope="session")
+def db():
+    return load_database(use_env=False)

@@ -1,0 +1,251 @@
+"""Every threshold of every rule, exactly at and just past it, plus dates and unknown inputs.
+
+Hypothetical chips are used so that the numbers are exact and hand-checkable.
+"""
+
+import datetime as dt
+
+import pytest
+
+from tpp.api import classify_numbers
+from tpp.rules import RULES, Facts, evaluate_all, rule_by_id
+
+D = dt.date
+DAY = D(2026, 11, 23)
+
+
+def c(tpp, area=None, dc=True, day=DAY, **kw):
+    return classify_numbers(tpp=tpp, die_area_mm2=area, datacenter=dc, as_of=day, **kw)
+
+
+def outcome(rule_id, day=DAY, **facts):
+    f = Facts("x", **facts)
+    return {x.rule: x for x in evaluate_all(f, day)}[rule_id]
+
+
+# ---------------------------------------------------------------- 3A090 (2023 text)
+
+@pytest.mark.parametrize("tpp,area,para", [
+    (4800, 10_000, "3A090.a.1"),      # exactly at a.1, PD irrelevant
+    (4800, None, "3A090.a.1"),        # a.1 needs no die area
+    (1776, 300, "3A090.a.2"),         # PD exactly 5.92
+    (1600, 250, "3A090.a.2"),         # TPP exactly 1600, PD 6.4
+    (1776, 300.01, "3A090.b.2"),      # PD just below 5.92 -> b.2 (TPP < 2400)
+    (2960, 500, "3A090.a.2"),         # PD exactly 5.92 with TPP >= 2400
+    (2960, 500.1, "3A090.b.1"),       # PD just below 5.92 -> b.1
+    (2400, 1500, "3A090.b.1"),        # TPP exactly 2400, PD exactly 1.6
+    (1600, 500, "3A090.b.2"),         # PD exactly 3.2
+    (4799.99, 810, "3A090.a.2"),      # just below a.1, PD 5.926: a.2
+    (4799.99, 811, "3A090.b.1"),      # just below a.1, PD 5.9186: b.1
+])
+def test_3a090_2023_paragraphs_at_their_boundaries(tpp, area, para):
+    r = c(tpp, area)
+    assert r.status == "controlled"
+    assert r.paragraph == para
+    assert r.eccn == para[:7]
+
+
+@pytest.mark.parametrize("tpp,area", [
+    (4799.99, 100_000),   # just below a.1, PD tiny
+    (1599.99, 250),       # just below 1600 with a dense die: no paragraph applies
+    (2399.99, 1000),      # just below b.1's TPP; PD 2.4 < 3.2 so not b.2
+    (2400, 1500.1),       # PD just below 1.6
+    (1600, 500.1),        # PD just below 3.2, TPP < 2400
+])
+def test_3a090_2023_just_below_is_not_controlled(tpp, area):
+    r = c(tpp, area)
+    assert r.status == "not-controlled"
+    assert r.eccn is None and r.paragraph is None
+
+
+def test_unknown_die_area_with_tpp_3000_is_indeterminate_never_uncontrolled():
+    r = c(3000, None)
+    assert r.status == "indeterminate"
+    f = r.finding("3a090-2023")
+    assert "PD" in f.missing
+    assert any("performance density unknown" in x for x in f.reasons)
+
+
+def test_unknown_die_area_below_1600_is_not_controlled():
+    assert c(1599, None).status == "not-controlled"
+
+
+def test_datacenter_note_takes_low_tpp_parts_out():
+    assert c(4799, 100, dc=False).status == "not-controlled"  # PD 48 but not for datacenters
+    r = c(4800, 100, dc=False)
+    assert r.paragraph == "3A090.a.1"
+    assert r.finding("3a090-2023").details["license_exceptions"] == ["NAC", "ACA"]
+    assert r.finding("3a090-2023").details["system_eccn"] == "4A090.a"
+
+
+def test_datacenter_unknown_makes_a2_and_b_indeterminate_but_not_a1():
+    assert c(3000, 700, dc=None).status == "indeterminate"
+    assert c(3000, 700, dc=None).finding("3a090-2023").details == {"if_datacenter": "3A090.b.1"}
+    assert c(5000, 700, dc=None).paragraph == "3A090.a.1"
+    assert c(1000, 700, dc=None).status == "not-controlled"
+
+
+def test_3a090b_is_nac_aca_eligible_and_4a090b_only_from_april_2024():
+    r = c(3000, 700)
+    assert r.finding("3a090-2023").details["license_exceptions"] == ["NAC", "ACA"]
+    assert r.finding("3a090-2023").details["system_eccn"] == "4A090.b"
+    early = c(3000, 700, day=D(2024, 4, 3)).finding("3a090-2023").details["system_eccn"]
+    assert early.startswith("none before 2024-04-04")
+
+
+# ---------------------------------------------------------------- dates and the 2022 text
+
+@pytest.mark.parametrize("day,rule,in_force", [
+    (D(2022, 10, 6), "3a090-2022", False), (D(2022, 10, 7), "3a090-2022", True),
+    (D(2023, 11, 16), "3a090-2022", True), (D(2023, 11, 17), "3a090-2022", False),
+    (D(2023, 11, 16), "3a090-2023", False), (D(2023, 11, 17), "3a090-2023", True),
+    (D(2024, 12, 1), "3a090c-hbm-2024", False), (D(2024, 12, 2), "3a090c-hbm-2024", True),
+    (D(2025, 1, 15), "foundry-2025", False), (D(2025, 1, 16), "foundry-2025", True),
+    (D(2025, 1, 12), "ai-diffusion-2025", False), (D(2025, 1, 13), "ai-diffusion-2025", True),
+    (D(2025, 5, 12), "ai-diffusion-2025", True), (D(2025, 5, 13), "ai-diffusion-2025", False),
+    (D(2026, 1, 14), "cn-review-2026", False), (D(2026, 1, 15), "cn-review-2026", True),
+    (D(2026, 1, 14), "tariff-232-2026", False), (D(2026, 1, 15), "tariff-232-2026", True),
+    (D(2030, 1, 1), "gain-ai-bill", False), (D(2030, 1, 1), "safe-chips-bill", False),
+])
+def test_rule_dates(day, rule, in_force):
+    assert rule_by_id(rule).in_force(day) is in_force
+
+
+def test_bills_are_labelled_proposals_never_law():
+    for rid in ("gain-ai-bill", "safe-chips-bill"):
+        f = c(5000, 100).finding(rid)
+        assert f.status == "proposal (bill, not law)" and f.in_force is False
+
+
+@pytest.mark.parametrize("io,tpp,expected", [
+    (600, 4800, "controlled"), (599.9, 4800, "not-controlled"), (600, 4799.9, "not-controlled"),
+    (None, 4800, "indeterminate"), (None, 4000, "not-controlled"),
+])
+def test_3a090_2022(io, tpp, expected):
+    r = c(tpp, 100, day=D(2023, 1, 1), interconnect_gbps=io)
+    assert r.deciding_rule == "3a090-2022"
+    assert r.status == expected
+
+
+def test_before_october_2022_nothing_applies():
+    r = c(20000, 100, day=D(2022, 10, 6), interconnect_gbps=900)
+    assert r.status == "not-controlled" and r.deciding_rule is None and r.eccn is None
+
+
+# ---------------------------------------------------------------- HBM 3A090.c
+
+@pytest.mark.parametrize("density,outcome_,exc", [
+    (2.0, "not-controlled", None), (2.0001, "controlled", ["HBM"]), (3.2999, "controlled", ["HBM"]),
+    (3.3, "controlled", []),
+])
+def test_hbm_density(density, outcome_, exc):
+    f = outcome("3a090c-hbm-2024", kind="hbm", hbm_bandwidth_density=density)
+    assert f.outcome == outcome_
+    if exc is not None:
+        assert f.details["license_exceptions"] == exc
+
+
+def test_hbm_rule_not_applied_to_processors():
+    assert c(20000, 800).finding("3a090c-hbm-2024").outcome == "not-applicable"
+
+
+# ---------------------------------------------------------------- foundry presumption
+
+@pytest.mark.parametrize("count,has_hbm,day,expected", [
+    (30, True, D(2026, 6, 1), "presumed-3A090.a"), (29.99, True, D(2026, 6, 1), "not-presumed"),
+    (34.99, False, D(2027, 3, 1), "not-presumed"), (35, False, D(2027, 3, 1), "presumed-3A090.a"),
+    (34.99, True, D(2027, 3, 1), "presumed-3A090.a"),   # HBM parts keep the 30 billion line
+    (31, False, D(2028, 3, 1), "presumed-3A090.a"),     # the text skips 2028: 30 applies, flagged
+    (39.99, False, D(2029, 1, 1), "not-presumed"), (40, False, D(2029, 1, 1), "presumed-3A090.a"),
+    (None, True, D(2026, 6, 1), "indeterminate"),
+])
+def test_foundry_presumption(count, has_hbm, day, expected):
+    f = outcome("foundry-2025", day=day, transistors_billion=count, has_hbm=has_hbm, non_planar=True)
+    assert f.outcome == expected
+    if day.year == 2028:
+        assert any("skips" in r or "no higher limit for 2028" in r for r in f.reasons)
+
+
+def test_foundry_not_applicable_to_planar_parts():
+    assert outcome("foundry-2025", transistors_billion=50, non_planar=False).outcome == "not-applicable"
+
+
+# ---------------------------------------------------------------- AI diffusion, China review, tariff
+
+def test_ai_diffusion_quota_and_not_enforced_label():
+    r = c(15832, 814, day=D(2025, 3, 1))
+    f = r.finding("ai-diffusion-2025")
+    assert f.in_force and f.outcome == "license-required-worldwide"
+    assert f.details["lpp_units"] == 1699  # 26,900,000 / 15,832 = 1699.1: "about 1,700 H100s"
+    later = c(15832, 814).finding("ai-diffusion-2025")
+    assert not later.in_force and later.status == "law, not enforced"
+    assert c(3000, 700, day=D(2025, 3, 1)).finding("ai-diffusion-2025").outcome == "not-applicable"
+
+
+@pytest.mark.parametrize("tpp,bw,expected", [
+    (20999.9, 6499.9, "case-by-case"), (21000, 6000, "presumption-of-denial"),
+    (15000, 6500, "presumption-of-denial"), (15000, None, "indeterminate"),
+    (2000, 4000, "not-applicable"),  # not controlled: no licence policy
+])
+def test_china_review(tpp, bw, expected):
+    area = 100 if tpp >= 4800 else 100_000
+    assert c(tpp, area, memory_bandwidth_gbps=bw).finding("cn-review-2026").outcome == expected
+
+
+@pytest.mark.parametrize("tpp,bw,expected", [
+    (15832, 4800, "band-1"), (14000, 4800, "none"), (14000.1, 4800, "band-1"), (17500, 4800, "none"),
+    (17499.9, 4999.9, "band-1"), (15832, 4500, "none"), (15832, 5000, "none"), (15832, 4500.1, "band-1"),
+    (20800, 5800, "band-2"), (21100, 6200, "band-2"), (21100.1, 6000, "none"), (20919, 6200.1, "none"),
+    (20799.9, 6000, "none"), (15832, None, "indeterminate"),
+])
+def test_tariff_bands(tpp, bw, expected):
+    assert c(tpp, 100, memory_bandwidth_gbps=bw).finding("tariff-232-2026").outcome == expected
+
+
+# ---------------------------------------------------------------- the bills
+
+@pytest.mark.parametrize("kw,expected", [
+    (dict(tpp=4800, area=None, memory_bandwidth_gbps=0.1, interconnect_gbps=0.1), "advanced-ic"),
+    (dict(tpp=2400, area=1500, memory_bandwidth_gbps=1, interconnect_gbps=1), "advanced-ic"),       # PD 1.6
+    (dict(tpp=2400, area=1500.1, memory_bandwidth_gbps=1, interconnect_gbps=1), "not-advanced-ic"),
+    (dict(tpp=1600, area=500, memory_bandwidth_gbps=1, interconnect_gbps=1), "advanced-ic"),         # PD 3.2
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1400, interconnect_gbps=1), "advanced-ic"),
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1399.9, interconnect_gbps=1), "not-advanced-ic"),
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1, interconnect_gbps=1100), "advanced-ic"),
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1000, interconnect_gbps=700), "advanced-ic"),    # sum 1700
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1000, interconnect_gbps=699.9), "not-advanced-ic"),
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=None, interconnect_gbps=1), "indeterminate"),
+])
+def test_gain_ai_bill(kw, expected):
+    area = kw.pop("area")
+    assert c(kw.pop("tpp"), area, **kw).finding("gain-ai-bill").outcome == expected
+
+
+@pytest.mark.parametrize("bw,ic,dc,expected", [
+    (4100, 1, True, "advanced-ic"), (4099.9, 1, True, "not-advanced-ic"), (1, 1100, True, "advanced-ic"),
+    (4000, 1000, True, "advanced-ic"), (4000, 999.9, True, "not-advanced-ic"),
+    (9000, 2000, False, "not-advanced-ic"),   # excludes parts not marketed for datacenters
+    (9000, 2000, None, "indeterminate"),
+])
+def test_safe_chips_bill(bw, ic, dc, expected):
+    r = classify_numbers(tpp=1000, die_area_mm2=1000, datacenter=dc, memory_bandwidth_gbps=bw,
+                         interconnect_gbps=ic, as_of=DAY)
+    assert r.finding("safe-chips-bill").outcome == expected
+
+
+# ---------------------------------------------------------------- reasons come from the comparisons
+
+def test_reasons_are_rendered_from_steps():
+    f = c(2368, 814).finding("3a090-2023")
+    assert "3A090.a.1: TPP 2,368 >= 4,800? no" in f.reasons
+    assert "3A090.b.1: TPP 2,368 >= 2,400? no" in f.reasons
+    assert "3A090.b.2: PD 2.91 >= 3.2? no" in f.reasons
+
+
+def test_every_rule_has_citation_dates_and_outcomes():
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids)) == 9
+    for r in RULES:
+        assert r.citation and r.title and r.thresholds and r.outcomes
+        assert r.status in ("law", "not-enforced", "proposal")
+        assert (r.effective is None) == (r.status == "proposal")
