@@ -1,6 +1,11 @@
 import datetime as dt
+import os
+import tempfile
 
 import pytest
+
+# Keep the tests' spec cache out of the user's ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tpp-test-cache-")
 
 from tpp.specs import load_database
 

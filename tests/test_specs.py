@@ -157,3 +157,43 @@ def test_unknown_name_suggests_the_closest(db):
 
 def test_normalize_name():
     assert normalize_name(" RTX-4090 d ") == normalize_name("rtx4090D") == "rtx4090d"
+
+
+# ------------------------------------------------------------------ the start-up cache
+
+def test_cache_is_used_and_invalidated_when_a_file_changes(tmp_path, monkeypatch):
+    import os
+
+    import tpp.specs as specs
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("TPP_NO_CACHE", raising=False)
+    (tmp_path / "lab").mkdir()
+    overlay = write(tmp_path / "lab", GOOD)
+    first = specs.load_database(overlay)
+    assert list((tmp_path / "cache" / "tpp").glob("specs-*.pickle"))
+    parsed = []
+    real = specs._parse_all
+    monkeypatch.setattr(specs, "_parse_all", lambda dirs: parsed.append(1) or real(dirs))
+    assert specs.load_database(overlay).lookup("ACME X1")[0] == first.lookup("ACME X1")[0]
+    assert parsed == []                      # served from the cache
+    f = overlay / "accelerators" / "acme-x1.toml"
+    f.write_text(GOOD.replace("value = 400", "value = 500"))
+    os.utime(f, ns=(1, 1))
+    assert specs.load_database(overlay).lookup("ACME X1")[0].peak["fp16"].value == 500
+    assert parsed == [1]                     # the change was seen
+    f.write_text(GOOD.replace("value = 400", "value = -1"))
+    with pytest.raises(SpecError):           # a broken file is never hidden by a cached good copy
+        specs.load_database(overlay)
+
+
+def test_corrupt_cache_is_rebuilt_and_cache_can_be_turned_off(tmp_path, monkeypatch):
+    import tpp.specs as specs
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = specs._cache_path([specs.shipped_specs_dir()])
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a pickle")
+    assert len(specs.load_database(use_env=False)) >= 50
+    monkeypatch.setenv("TPP_NO_CACHE", "1")
+    assert specs._cache_path([specs.shipped_specs_dir()]) is None

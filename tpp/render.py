@@ -84,7 +84,8 @@ def explain(c: Classification) -> str:
     for i in c.inputs:
         note = f"; {i['note']}" if i.get("note") else ""
         src = f"{i['source']}" + (f" <{i['url']}>" if i.get("url") else "")
-        out.append(f"  {i['input']} = {i['value']} [{i['basis']}{note}]")
+        value = f"{i['value']:g}" if isinstance(i["value"], float) else i["value"]
+        out.append(f"  {i['input']} = {value} [{i['basis']}{note}]")
         out.append(f"      source: {src}")
     out += ["", "Arithmetic"]
     if c.tpp_terms:
@@ -92,7 +93,7 @@ def explain(c: Classification) -> str:
         for p, rate, bits, t in c.tpp_terms:
             unit = PRECISIONS[p][2]
             mark = "  <- binds" if p in c.tpp_precision else ""
-            out.append(f"    {p:<12} {rate:>10g} {unit} x {bits:>2} = {fmt_num(t):>8}{mark}")
+            out.append(f"    {p:<12} {rate:>10g} {unit:<6} x {bits:>2} = {fmt_num(t):>8}{mark}")
     if c.kind != "hbm":
         out.append(f"  TPP = {fmt_num(c.tpp)}")
         if c.die_area_mm2 is not None:

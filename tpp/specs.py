@@ -487,17 +487,84 @@ def validate_dir(directory) -> tuple[int, int, list[str]]:
     return len(accels), len(stacks), problems
 
 
+def _cache_path(dirs: list[Path]) -> Path | None:
+    """Where a validated copy of this exact set of files is kept: keyed by every file's path, mtime and size."""
+    if os.environ.get("TPP_NO_CACHE"):
+        return None
+    import hashlib
+    import sys
+
+    from tpp import __version__
+
+    h = hashlib.sha256(f"{__version__}|{sys.version}|{__file__}".encode())
+    for d in dirs:
+        for sub in ("accelerators", "hbm"):
+            try:
+                entries = sorted(os.scandir(d / sub), key=lambda e: e.name)
+            except OSError:
+                h.update(f"{d}/{sub}:absent".encode())
+                continue
+            for e in entries:
+                st = e.stat()
+                h.update(f"{e.path}|{st.st_mtime_ns}|{st.st_size}".encode())
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tpp" / f"specs-{h.hexdigest()[:32]}.pickle"
+
+
+def _cache_read(path: Path | None) -> Database | None:
+    if path is None:
+        return None
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            db = pickle.load(fh)
+        return db if isinstance(db, Database) else None
+    except Exception:  # a missing, stale or corrupt cache is rebuilt, never trusted
+        return None
+
+
+def _cache_write(path: Path | None, db: Database) -> None:
+    if path is None:
+        return
+    import pickle
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("specs-*.pickle"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".specs-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(db, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a read-only home: run without the cache
+        pass
+
+
 def load_database(overlay=None, *, use_env: bool = True) -> Database:
     """Load the shipped database, overlaid with a user's directory (``overlay`` or ``$TPP_SPECS``).
 
     An overlay entry with the id of a shipped one replaces it; new ids are added. Any problem in any file
-    raises :class:`SpecError` naming the file and the field.
+    raises :class:`SpecError` naming the file and the field. A validated database is cached in
+    ``~/.cache/tpp`` (``$XDG_CACHE_HOME``), keyed by every file's path, modification time and size, so start-up
+    does not re-parse unchanged files; ``TPP_NO_CACHE=1`` turns the cache off.
     """
     dirs = [shipped_specs_dir()]
     if overlay is None and use_env:
         overlay = os.environ.get("TPP_SPECS") or None
     if overlay is not None:
         dirs.append(Path(overlay))
+    cache = _cache_path(dirs)
+    db = _cache_read(cache)
+    if db is not None:
+        return db
+    db = _parse_all(dirs)
+    _cache_write(cache, db)
+    return db
+
+
+def _parse_all(dirs: list[Path]) -> Database:
     accels, stacks = {}, {}
     problems = []
     for d in dirs:

@@ -1,0 +1,45 @@
+"""The wheel carries the database and the kernels, and an installed tpp classifies outside a checkout."""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.fail(f"building the wheel failed:\n{p.stdout}\n{p.stderr}")
+    return next(out.glob("tpp-*.whl"))
+
+
+def test_wheel_carries_specs_and_kernels(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {p.name for p in (ROOT / "specs" / "accelerators").glob("*.toml")}
+    in_wheel = {Path(n).name for n in names if n.startswith("tpp/_data/specs/accelerators/")}
+    assert shipped == in_wheel
+    assert any(n.startswith("tpp/_data/specs/hbm/") for n in names)
+    assert any(n.startswith("tpp/_data/kernels/") for n in names)
+    assert "tpp/cli.py" in names and not any("tests/" in n for n in names)
+
+
+def test_installed_wheel_classifies_outside_the_checkout(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(target), "TPP_SPECS": ""}
+    p = subprocess.run([sys.executable, "-c", "import tpp.specs as s; print(s.shipped_specs_dir());"
+                        "import tpp.api as a; print(a.classify(a.lookup('H20')[0]).tpp)"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert p.returncode == 0, p.stderr
+    where, tpp = p.stdout.split()
+    assert where.startswith(str(target)) and where.endswith(os.path.join("tpp", "_data", "specs"))
+    assert float(tpp) == 2368
