@@ -58,7 +58,7 @@ def test_classify_explain_shows_inputs_sources_arithmetic_and_citations():
     assert "    fp32                 44 TFLOPS x 32 =    1,408" in out
     assert "PD = 2,368 / 814 = 2.91" in out
     assert "88 FR 73458" in out and "91 FR 1684" in out and "S.3150" in out
-    assert "[in force] 3a090-2023: NOT-CONTROLLED" in out
+    assert "[in force] 3a090-2023: not-controlled" in out
     assert "[proposal] gain-ai-bill" in out
     assert "Verdict: not controlled" in out
 

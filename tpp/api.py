@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from tpp.classify import Classification, Hypothetical, classify, classify_hypothetical, parse_date, parse_rates
+from tpp.classification import Classification, Hypothetical, classify, classify_hypothetical, parse_date, parse_rates
 from tpp.errors import InputError
 from tpp.specs import Database, load_database
 

@@ -179,23 +179,23 @@ def show(ctx, name):
 @cli.command()
 @_as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
 @_handle_errors
-def rules(as_of, as_json, fmt):
+def rules(as_of, as_json):
     """List the rules tpp applies: thresholds, dates, status and citations.
 
     \b
     Example:
         tpp rules
         tpp rules --as-of 2023-01-01
+        tpp rules --json
     """
     from tpp import api, render
 
     day = api.parse_date(as_of)
-    rows = render.rules_rows(day)
-    if not as_json:
-        click.echo(f"as of {day.isoformat()}")
-    _emit(rows, as_json, False, fmt)
+    if as_json:
+        click.echo(render.to_json(render.rules_rows(day)), nl=False)
+    else:
+        click.echo(render.rules_text(day), nl=False)
 
 
 @cli.command()

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from tpp.classify import Classification
+from tpp.classification import Classification
 from tpp.rules import RULES, fmt_num
 from tpp.specs import PRECISIONS, QUANTITY_FIELDS, Accelerator, HbmStack
 
@@ -58,8 +58,9 @@ def classify_rows(results: list[Classification]) -> tuple[list[dict], list[str]]
     for c in results:
         marks = []
         for flag in c.flags:
-            notes.append(flag)
-            marks.append(str(len(notes)))
+            if flag not in notes:
+                notes.append(flag)
+            marks.append(str(notes.index(flag) + 1))
         cn = c.finding("cn-review-2026")
         tariff = c.finding("tariff-232-2026")
         rows.append({
@@ -109,7 +110,7 @@ def explain(c: Classification) -> str:
     for f in c.findings:
         state = "in force" if f.in_force else ("proposal" if f.status.startswith("proposal") else "not in force")
         para = f" {f.paragraph}" if f.paragraph else ""
-        out.append(f"  [{state}] {f.rule}: {f.outcome.upper()}{para}")
+        out.append(f"  [{state}] {f.rule}: {f.outcome}{para}")
         out.append(f"      {f.title}; {f.citation}")
         for r in f.reasons:
             out.append(f"      - {r}")
@@ -189,7 +190,7 @@ def show_lines(chip) -> list[str]:
             q = getattr(chip, fld)
             out.append(f"  {fld}: {_q(chip, q) if q is not None else 'unknown'}")
         out.append("  dense peak rates:")
-        for p, (fld, bits, unit) in PRECISIONS.items():
+        for p, (fld, _bits, _unit) in PRECISIONS.items():
             q = chip.peak.get(p)
             if q is not None:
                 out.append(f"    {fld}: {_q(chip, q)}")
@@ -215,3 +216,18 @@ def rules_rows(day) -> list[dict]:
                      "dates": r.dates_text(), "citation": r.citation,
                      "thresholds": "; ".join(f"{k}: {v}" for k, v in r.thresholds)})
     return rows
+
+
+def rules_text(day) -> str:
+    """Each rule as a block: id, status, dates, title, citation, thresholds."""
+    out = [f"Rules as of {day.isoformat()} (tpp classify --as-of DATE evaluates another day)", ""]
+    for r in RULES:
+        state = "IN FORCE" if r.in_force(day) else ("proposal" if r.status == "proposal" else "not in force")
+        out.append(f"{r.id}  [{state}; {r.status_text()}]")
+        out.append(f"    {r.title}")
+        out.append(f"    {r.citation}")
+        out.append(f"    {r.dates_text()}")
+        out += [f"    - {k}: {v}" for k, v in r.thresholds]
+        out.append(f"    outcomes: {', '.join(r.outcomes)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -159,7 +159,8 @@ class Rule:
             return f"a proposal, not law ({self.status_note})"
         text = f"effective {self.effective.isoformat()}"
         if self.ends:
-            text += f", {'not enforced from' if self.status == 'not-enforced' else 'replaced from'} {self.ends.isoformat()}"
+            verb = "not enforced from" if self.status == "not-enforced" else "replaced from"
+            text += f", {verb} {self.ends.isoformat()}"
         return text + (f" ({self.status_note})" if self.status_note else "")
 
     def status_text(self) -> str:
@@ -182,7 +183,7 @@ class Rule2022(Rule):
     citation = "87 FR 62186 (Oct 13, 2022), ECCN 3A090"
     effective = D(2022, 10, 7)
     ends = D(2023, 11, 17)
-    status_note = "replaced by the Oct 2023 text"
+    status_note = ""
     thresholds = (("io", "aggregate bidirectional I/O to ICs other than memory >= 600 GB/s"),
                   ("tpp", "bit length x TOPS >= 4,800"))
     outcomes = ("controlled", "not-controlled", "indeterminate")
@@ -265,7 +266,8 @@ class Rule2023(Rule):
         if any_of(all_of(*a2), all_of(*b1), all_of(*b2)) is None:
             why = [f"performance density unknown: {f.die_area_reason}" if f.die_area_reason else
                    "performance density unknown"]
-            return "indeterminate", None, every, why + ["with TPP >= 1,600, 3A090.a.2/.b turn on performance density"], {}
+            why.append("with TPP >= 1,600, 3A090.a.2/.b turn on performance density")
+            return "indeterminate", None, every, why, {}
         return "not-controlled", None, every, [dc_text, "no paragraph of 3A090.a or 3A090.b applies"], {}
 
 
@@ -366,6 +368,7 @@ class RuleChinaReview(Rule):
     thresholds = (("tpp", "TPP < 21,000"), ("dram", "total DRAM bandwidth < 6,500 GB/s"),
                   ("volume", "aggregate TPP to China/Macau <= 50% of TPP shipped to US customers of the product"))
     outcomes = ("case-by-case", "presumption-of-denial", "not-applicable", "indeterminate")
+    VOLUME_SHARE = 0.5  # the volume condition: TPP to China/Macau <= this share of TPP to US customers
 
     def _evaluate(self, f, day, prior):
         if f.kind == "hbm":

@@ -358,7 +358,7 @@ def _parse_hbm(data: dict, path: Path, pr: _Problems) -> HbmStack | None:
     sources = _sources(data.get("sources"), pr)
     bw = _quantity(data.get("bandwidth_gbps"), "bandwidth_gbps", sources, pr)
     area = _quantity(data.get("stack_area_mm2"), "stack_area_mm2", sources, pr)
-    for key, q in (("bandwidth_gbps", bw), ("stack_area_mm2", area)):
+    for key in ("bandwidth_gbps", "stack_area_mm2"):
         if key not in data:
             pr.add(key, "required")
     notes = _strlist(data.get("notes"), "notes", pr)

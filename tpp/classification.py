@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from tpp import metrics
 from tpp.errors import InputError
-from tpp.rules import RULES, Facts, Finding, Step, evaluate_all, fmt_num
+from tpp.rules import Facts, Finding, Step, evaluate_all, fmt_num
 from tpp.specs import PRECISIONS, Accelerator, HbmStack
 
 __all__ = ["Classification", "Hypothetical", "classify", "classify_hypothetical", "parse_date", "parse_rates"]
@@ -211,15 +211,7 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     """
     day = as_of or _dt.date.today()
     if isinstance(chip, HbmStack):
-        density = chip.bandwidth_gbps.value / chip.stack_area_mm2.value
-        est = tuple(n for n, q in (("bandwidth density", chip.bandwidth_gbps), ("bandwidth density", chip.stack_area_mm2))
-                    if q.estimated)
-        facts = Facts(chip.name, kind="hbm", hbm_bandwidth_density=density, memory_bandwidth_gbps=chip.bandwidth_gbps.value,
-                      estimated=tuple(dict.fromkeys(est)))
-        inputs = [_input(chip, "bandwidth_gbps", chip.bandwidth_gbps), _input(chip, "stack_area_mm2", chip.stack_area_mm2)]
-        return _finish(chip.id, chip.name, chip.vendor, "hbm", day, facts, None, None, "", inputs,
-                       [f"bandwidth density {density:.2f} GB/s/mm2 = {chip.bandwidth_gbps.value:g} GB/s / "
-                        f"{chip.stack_area_mm2.value:g} mm2"])
+        return _classify_hbm(chip, day)
     assert isinstance(chip, Accelerator)
     rates = {p: q.value for p, q in chip.peak.items()}
     tppr = metrics.total_processing_performance(rates)
@@ -227,11 +219,13 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     pd = metrics.performance_density(tppr.tpp, area.area_mm2)
     if datacenter is None:
         dc = chip.datacenter
-        dc_basis = "" if chip.marketed_for == "datacenter" else \
-            f"marketed for {chip.marketed_for}: treated as not designed or marketed for datacenters (override: --datacenter)"
+        dc_basis = "" if chip.marketed_for == "datacenter" else (
+            f"marketed for {chip.marketed_for}: treated as not designed or marketed for datacenters "
+            "(override: --datacenter)")
     else:
         dc = datacenter
-        dc_basis = f"datacenter marketing set by the user ({'datacenter' if dc else 'not datacenter'}; database: {chip.marketed_for})"
+        dc_basis = (f"datacenter marketing set by the user ({'datacenter' if dc else 'not datacenter'}; "
+                    f"database: {chip.marketed_for})")
     estimated = []
     if area.estimated:
         estimated += ["PD"]
@@ -260,6 +254,18 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     if tppr.tpp is None:
         extra.append("no dense rate known: TPP unknown")
     return _finish(chip.id, chip.name, chip.vendor, "accelerator", day, facts, tppr, area, dc_basis, inputs, extra)
+
+
+def _classify_hbm(chip: HbmStack, day: _dt.date) -> Classification:
+    """A standalone HBM stack: only 3A090.c applies, on bandwidth density = bandwidth / stack area."""
+    bw, area = chip.bandwidth_gbps, chip.stack_area_mm2
+    density = bw.value / area.value
+    est = ("bandwidth density",) if bw.estimated or area.estimated else ()
+    facts = Facts(chip.name, kind="hbm", hbm_bandwidth_density=density, memory_bandwidth_gbps=bw.value,
+                  estimated=est)
+    inputs = [_input(chip, "bandwidth_gbps", bw), _input(chip, "stack_area_mm2", area)]
+    return _finish(chip.id, chip.name, chip.vendor, "hbm", day, facts, None, None, "", inputs,
+                   [f"bandwidth density {density:.2f} GB/s/mm2 = {bw.value:g} GB/s / {area.value:g} mm2"])
 
 
 def _v(q):
