@@ -249,3 +249,16 @@ def test_every_rule_has_citation_dates_and_outcomes():
         assert r.citation and r.title and r.thresholds and r.outcomes
         assert r.status in ("law", "not-enforced", "proposal")
         assert (r.effective is None) == (r.status == "proposal")
+
+
+def test_tf32_convention_is_flagged_with_the_outcomes_it_changes():
+    # TF32 at the BF16 rate (as on Trainium2): 667 x 32 = 21,344 sets TPP; at 19 bits TPP would be 12,673
+    r = classify_numbers(rates={"tf32": 667, "bf16": 667, "fp8": 1299}, die_area_mm2=None, datacenter=True,
+                         memory_bandwidth_gbps=2900, as_of=DAY)
+    assert r.tpp == 21344 and r.tpp_precision == ("tf32",)
+    flag = next(f for f in r.flags if f.startswith("TPP binds at TF32"))
+    assert "gives TPP 12,673" in flag
+    assert "cn-review-2026: case-by-case (instead of presumption-of-denial)" in flag
+    # where another precision gives the same TPP, TF32 is not singled out
+    same = classify_numbers(rates={"tf32": 74, "bf16": 148}, die_area_mm2=814, datacenter=True, as_of=DAY)
+    assert not any("TF32" in f for f in same.flags)

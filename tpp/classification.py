@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tpp import metrics
 from tpp.errors import InputError
@@ -163,14 +163,8 @@ def _deciding(findings: list[Finding], day: _dt.date) -> tuple[str | None, str |
     return None, None, None, "not-controlled"  # no 3A090 rule in force that day
 
 
-def _flags(facts: Facts, tppr, dc_basis: str, extra: list[str]) -> list[str]:
+def _flags(facts: Facts, dc_basis: str, extra: list[str]) -> list[str]:
     flags = list(extra)
-    if "tf32" in facts.tpp_precision and tppr is not None and tppr.terms:
-        without = [t for t in tppr.terms if t[0] != "tf32"]
-        alt = max([t[3] for t in without] + [r * 19 for p, r, b, t in tppr.terms if p == "tf32"])
-        if alt < tppr.tpp * (1 - 5e-3):
-                flags.append(f"TPP binds at TF32, counted as 32 bits (the rule text is silent; analysts use 32). "
-                         f"Counting TF32 as its 19-bit format gives TPP {fmt_num(alt)}")
     if facts.tpp_precision and facts.tpp_precision[0] in ("fp6", "fp4"):
         flags.append(f"TPP binds at {facts.tpp_precision[0].upper()}, counted as "
                      f"{PRECISIONS[facts.tpp_precision[0]][1]} bits (block scales ignored; the text is silent)")
@@ -185,9 +179,27 @@ def _flags(facts: Facts, tppr, dc_basis: str, extra: list[str]) -> list[str]:
     return flags
 
 
+def _tf32_sensitivity(facts: Facts, tppr, findings: list[Finding], day: _dt.date) -> list[str]:
+    """When TF32 alone sets TPP, say what TPP and which outcomes would be with TF32 as its 19-bit format."""
+    if tppr is None or "tf32" not in facts.tpp_precision or not tppr.terms:
+        return []
+    others = [t[3] for t in tppr.terms if t[0] != "tf32"]
+    alt = max(others + [r * 19 for p, r, _b, _t in tppr.terms if p == "tf32"])
+    if alt >= tppr.tpp * (1 - 5e-3):
+        return []
+    pd = metrics.performance_density(alt, facts.die_area_mm2)
+    alt_findings = evaluate_all(replace(facts, tpp=alt, performance_density=pd), day)
+    changed = [f"{a.rule}: {a.outcome} (instead of {b.outcome})" for a, b in zip(alt_findings, findings, strict=True)
+               if a.outcome != b.outcome]
+    text = (f"TPP binds at TF32, counted as 32 bits (the rule text is silent; analysts use 32). Counting TF32 as "
+            f"its 19-bit format gives TPP {fmt_num(alt)}")
+    return [text + (f", which changes {'; '.join(changed)}" if changed else ", with the same outcomes")]
+
+
 def _finish(ident, name, vendor, kind, day, facts: Facts, tppr, area: metrics.DieArea | None, dc_basis,
             inputs, extra_flags) -> Classification:
     findings = evaluate_all(facts, day)
+    extra_flags = _tf32_sensitivity(facts, tppr, findings, day) + list(extra_flags)
     eccn, para, rule, status = _deciding(findings, day)
     return Classification(
         ident, name, vendor, kind, day, facts.tpp, facts.tpp_precision, tppr.terms if tppr else (),
@@ -195,7 +207,7 @@ def _finish(ident, name, vendor, kind, day, facts: Facts, tppr, area: metrics.Di
                              (" + ".join(area.parts) if area and area.parts else None)),
         facts.performance_density, facts.datacenter, dc_basis, facts.memory_bandwidth_gbps,
         facts.interconnect_gbps, eccn, para, status, rule, tuple(findings),
-        tuple(_flags(facts, tppr, dc_basis, extra_flags)), tuple(inputs))
+        tuple(_flags(facts, dc_basis, extra_flags)), tuple(inputs))
 
 
 def _input(chip, label: str, q) -> dict:
