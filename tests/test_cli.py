@@ -152,7 +152,7 @@ def test_list_sort_filter_and_formats():
 
 def test_show_prints_every_number_with_basis_and_source():
     out = ok("show", "H20")
-    assert "bf16_tflops: 148 [published; dense; 148 x 16 = 2,368] <- SemiAnalysis" in out
+    assert "bf16_tflops: 148 [published; dense; 148 x 16 = 2,368] <- Tom's Hardware" in out
     assert "memory_bandwidth_gbps: 4000 [published; 4.0 TB/s] <- " in out
     assert "1 x logic, TSMC 4N, non-planar: 814 mm2" in out
     assert "sources:" in out and "https://" in out
