@@ -220,6 +220,16 @@ def validate(directory):
     click.echo(f"OK: {n_acc} accelerators, {n_hbm} HBM stacks in {target}")
 
 
+def _register_command_modules() -> None:
+    """Commands kept in modules of their own join the group (imported here because they import this module)."""
+    from tpp.cli_analysis import register as register_analysis
+
+    register_analysis(cli)
+
+
+_register_command_modules()
+
+
 def main():
     cli(prog_name="tpp")
 
