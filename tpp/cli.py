@@ -223,8 +223,10 @@ def validate(directory):
 def _register_command_modules() -> None:
     """Commands kept in modules of their own join the group (imported here because they import this module)."""
     from tpp.cli_analysis import register as register_analysis
+    from tpp.cli_bench import register as register_bench
 
     register_analysis(cli)
+    register_bench(cli)
 
 
 _register_command_modules()

@@ -1,0 +1,132 @@
+"""`tpp bench` and `tpp devices` end to end on the CPU with tiny sizes, and the faults they must survive."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from tpp.bench.results import validate
+from tpp.cli import cli
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("numpy")
+
+TINY = {"TPP_BENCH_TINY": "1"}
+
+
+def bench(*args):
+    return CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", *args], env=TINY)
+
+
+def test_cpu_quick_end_to_end(tmp_path):
+    path = tmp_path / "cpu.json"
+    r = bench("--json", str(path))
+    assert r.exit_code == 0, r.output
+    assert "median TFLOPS" in r.output and "median GB/s" in r.output and "triad" in r.output
+    assert "measured TPP:" in r.output and "measured (median rates" in r.output
+    assert "skipped: TF32 is a CUDA tensor-core mode" in r.output
+    doc = json.loads(path.read_text())
+    assert validate(doc) == []
+    assert doc["meta"]["mode"] == "tiny" and doc["meta"]["interrupted"] is False and doc["meta"]["end_time"]
+    kinds = {(x["kind"], x["dtype"] or x["kernel"]) for x in doc["results"]}
+    assert ("matmul", "fp32") in kinds and ("bandwidth", "triad") in kinds and len(kinds) >= 14
+    fp32 = next(x for x in doc["results"] if x["dtype"] == "fp32")
+    assert fp32["correct"] is True and fp32["median"] > 0 and fp32["tag"] == "matmul/fp32/tflops/median"
+    assert fp32["telemetry"]["available"] is False and "CPU" in fp32["telemetry"]["reason"]
+    assert doc["tpp"]["tpp"] == pytest.approx(max(v * {"fp64": 64, "fp32": 32, "fp16": 16, "bf16": 16,
+                                                        "fp8": 8, "int8": 8}[k]
+                                                  for k, v in doc["tpp"]["rates"].items()))
+
+
+def test_no_cuda_is_one_error_line():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    r = CliRunner().invoke(cli, ["bench", "--device", "cuda"])
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: --device cuda: no CUDA device") and r.output.count("\n") == 1
+
+
+def test_bad_device_and_option_clash():
+    r = CliRunner().invoke(cli, ["bench", "--device", "gpu"])
+    assert r.exit_code == 1 and "Error: --device 'gpu'" in r.output
+    r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--sweep"])
+    assert r.exit_code == 1 and "exclude each other" in r.output
+
+
+@pytest.mark.parametrize("where", ["/proc/tpp-bench.json", "{tmp}/a-file/r.json"])
+def test_unwritable_json_fails_before_measuring(tmp_path, where):
+    (tmp_path / "a-file").write_text("x")
+    r = bench("--json", where.format(tmp=tmp_path))
+    assert r.exit_code == 1 and r.output.startswith("Error: --json") and "median" not in r.output
+
+
+def test_existing_json_needs_replace(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text("{}")
+    r = bench("--json", str(path), "--precision", "fp32")
+    assert r.exit_code == 1 and "--replace" in r.output
+    assert bench("--json", str(path), "--precision", "fp32", "--replace").exit_code == 0
+
+
+def test_ctrl_c_keeps_the_partial_file(tmp_path, monkeypatch):
+    from tpp.bench import runner
+
+    real, calls = runner.measure, []
+
+    def measure(*a, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(runner, "measure", measure)
+    path = tmp_path / "r.json"
+    r = bench("--json", str(path), "--precision", "fp64", "--precision", "fp32")
+    assert r.exit_code == 1 and "Error: interrupted: 2 result(s) kept in" in r.output
+    doc = json.loads(path.read_text())
+    assert doc["meta"]["interrupted"] is True and len(doc["results"]) == 2 and validate(doc) == []
+
+
+def test_out_of_memory_retries_smaller(tmp_path, monkeypatch):
+    from tpp.bench import matmul
+
+    real = matmul.build_case
+
+    def build(torch_, backend, precision, m, n, k, **kw):
+        if m > 64:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(torch_, backend, precision, m, n, k, **kw)
+
+    monkeypatch.setattr(matmul, "build_case", build)
+    path = tmp_path / "r.json"
+    r = bench("--json", str(path), "--precision", "fp32")
+    assert r.exit_code == 0, r.output
+    res = json.loads(path.read_text())["results"][0]
+    assert res["shape"] == [64, 64, 64] and "out of memory at 128^3: retried at 64^3" in res["warnings"]
+
+
+def test_wrong_answer_is_a_fault(tmp_path, monkeypatch):
+    from tpp.bench import matmul
+
+    monkeypatch.setattr(matmul, "check_result", lambda *a, **kw: (False, 0.5))
+    path = tmp_path / "r.json"
+    r = bench("--json", str(path), "--precision", "fp32")
+    assert r.exit_code == 1 and "FAULT" in r.output and "Error: correctness check failed" in r.output
+    doc = json.loads(path.read_text())
+    assert doc["results"][0]["correct"] is False and doc["tpp"]["tpp"] is None  # a wrong answer never counts
+
+
+def test_devices_lists_the_cpu():
+    r = CliRunner().invoke(cli, ["devices"])
+    assert r.exit_code == 0 and "cpu" in r.output and "torch threads" in r.output
+
+
+def test_classify_never_imports_torch():
+    code = ("import sys\nfrom tpp.cli import cli\ntry:\n    cli(['classify', 'H20'], prog_name='tpp')\n"
+            "except SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+            "bad = [m for m in ('torch', 'numpy', 'pynvml', 'triton') if m in sys.modules]\n"
+            "assert not bad, bad\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr[-1500:]

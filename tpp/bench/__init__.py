@@ -1,0 +1,22 @@
+"""``tpp bench``: discover the local accelerator, measure matmul throughput and memory bandwidth, classify the
+measured TPP.
+
+Nothing here imports torch, numpy or pynvml at import time: ``tpp classify`` never pays for them. Modules:
+``arch`` (architecture table, device-derived peak), ``devices`` (discovery, spec matching), ``stats``
+(FLOP/byte counting, Measurement), ``timing``, ``telemetry``, ``matmul``, ``bandwidth``, ``results`` (JSON
+schema, atomic writer), ``runner`` (the run), ``report`` (table rows).
+"""
+
+__all__ = ["run_bench", "BenchConfig", "discover"]
+
+
+def __getattr__(name):
+    if name in ("run_bench", "BenchConfig"):
+        from tpp.bench import runner
+
+        return getattr(runner, name)
+    if name == "discover":
+        from tpp.bench.devices import discover
+
+        return discover
+    raise AttributeError(f"module 'tpp.bench' has no attribute {name!r}")

@@ -1,0 +1,13 @@
+"""Errors of the benchmark harness; all are TppError, so the CLI prints one ``Error:`` line."""
+
+from tpp.errors import InputError, SpecError, TppError
+
+__all__ = ["DeviceError", "BenchInterrupted", "InputError", "SpecError"]
+
+
+class DeviceError(TppError):
+    """The requested device does not exist or cannot be used (no CUDA, no driver, bad index)."""
+
+
+class BenchInterrupted(TppError):
+    """Ctrl-C during a run. The results measured so far were kept (the message says where)."""

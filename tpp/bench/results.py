@@ -1,0 +1,108 @@
+"""The result file of ``tpp bench --json``: versioned, written atomically after every result.
+
+Schema history (``schema_version``; readers reject an unknown major version):
+    1.0  first version: meta, device, results (kind matmul|bandwidth), tpp (measured TPP and classification).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from tpp.bench.errors import InputError
+
+__all__ = ["SCHEMA_VERSION", "METHOD_VERSION", "ResultWriter", "read", "validate", "RESULT_KEYS"]
+
+SCHEMA_VERSION = "1.0"
+#: Bumped when the measuring method changes (timing, flush, sizes, counting): results across versions differ.
+METHOD_VERSION = 1
+
+TOP_KEYS = ("schema_version", "meta", "device", "results", "tpp")
+RESULT_KEYS = ("tag", "kind", "label", "shape", "bytes", "dtype", "kernel", "unit", "seconds", "warmup_seconds",
+               "median", "best", "iqr_over_median", "datasheet", "percent_of_datasheet", "device_peak",
+               "percent_of_device_peak", "telemetry", "correct", "error", "skipped", "warnings")
+META_KEYS = ("tpp_version", "torch_version", "cuda_version", "driver_version", "python_version", "argv", "host",
+             "start_time", "end_time", "method_version", "git", "interrupted")
+
+
+def _clean(x):
+    """NaN and infinities become null (the file is strict JSON)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    return x
+
+
+def validate(doc: dict) -> list[str]:
+    """Problems with a result document ('field: problem'); empty when it follows the schema."""
+    problems = [f"{k}: missing" for k in TOP_KEYS if k not in doc]
+    ver = str(doc.get("schema_version", ""))
+    if ver.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        problems.append(f"schema_version: {ver!r} is not {SCHEMA_VERSION.split('.')[0]}.x")
+    problems += [f"meta.{k}: missing" for k in META_KEYS if k not in doc.get("meta", {})]
+    for i, r in enumerate(doc.get("results", [])):
+        problems += [f"results[{i}].{k}: missing" for k in RESULT_KEYS if k not in r]
+        if r.get("kind") not in ("matmul", "bandwidth"):
+            problems.append(f"results[{i}].kind: {r.get('kind')!r}")
+        if r.get("skipped") is None and r.get("error") is None:
+            if not isinstance(r.get("median"), (int, float)) or not r.get("seconds"):
+                problems.append(f"results[{i}]: a measured result needs median and seconds")
+            if not isinstance(r.get("correct"), bool):
+                problems.append(f"results[{i}].correct: must be true or false")
+    return problems
+
+
+def read(path) -> dict:
+    """Load a result file; an unknown major schema version is an error, not a warning."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read a result file: {exc}") from None
+    ver = str(doc.get("schema_version", "?"))
+    if ver.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise InputError(f"{path}: schema_version {ver} is not supported (this tpp reads {SCHEMA_VERSION})")
+    return doc
+
+
+class ResultWriter:
+    """Writes the whole document to ``path`` after each result: a temp file in the same folder, then rename."""
+
+    def __init__(self, path, replace: bool = False):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise InputError(f"--json {path}: is a directory")
+        if self.path.exists() and not replace:
+            raise InputError(f"--json {path}: exists; pass --replace to overwrite it")
+        parent = self.path.parent if str(self.path.parent) else Path(".")
+        if not parent.is_dir():
+            raise InputError(f"--json {path}: folder {parent} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise InputError(f"--json {path}: cannot write in {parent} (permission denied)")
+        try:  # root passes os.access everywhere; a real file tells (read-only mounts, /proc, a full disk)
+            fd, probe = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=parent)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise InputError(f"--json {path}: cannot write in {parent}: {exc.strerror or exc}") from None
+
+    def write(self, doc: dict) -> None:
+        text = json.dumps(_clean(doc), indent=1, allow_nan=False) + "\n"
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        except OSError as exc:
+            raise InputError(f"--json {self.path}: cannot write: {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, self.path)
+        except BaseException as exc:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise InputError(f"--json {self.path}: cannot write: {exc.strerror or exc}") from None
+            raise

@@ -1,0 +1,376 @@
+"""One ``tpp bench`` run: discover, plan, measure each task, write the result file after each, classify.
+
+Ctrl-C stops the run but keeps (and writes) every result measured so far; an out-of-memory error retries the
+task at a smaller size and says so; an operation the device cannot run is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tpp.bench import bandwidth as bw
+from tpp.bench import matmul as mm
+from tpp.bench.arch import BENCH_PRECISIONS, device_peak_tflops
+from tpp.bench.backend import is_oom, make_backend
+from tpp.bench.devices import discover, match_spec
+from tpp.bench.errors import BenchInterrupted, InputError
+from tpp.bench.results import METHOD_VERSION, SCHEMA_VERSION, ResultWriter
+from tpp.bench.stats import matmul_flops, stream_bytes
+from tpp.bench.timing import Budget, measure
+
+__all__ = ["BenchConfig", "run_bench", "budgets", "SLOW_FRACTION"]
+
+#: On the CPU, a precision running below this fraction of fp32's speed (emulated bf16/fp16/fp8) is skipped.
+SLOW_FRACTION = 1 / 8
+OOM_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    device: str = "cpu"
+    quick: bool = False
+    sweep: bool = False
+    precisions: tuple[str, ...] = ()      # empty: every precision
+    kernels: tuple[str, ...] = bw.KERNELS
+    json_path: str | None = None
+    replace: bool = False
+    tiny: bool = False                    # tiny sizes for tests (TPP_BENCH_TINY=1)
+    argv: tuple[str, ...] = field(default_factory=lambda: tuple(sys.argv))
+
+    def __post_init__(self):
+        bad = [p for p in self.precisions if p not in BENCH_PRECISIONS]
+        if bad:
+            raise InputError(f"--precision {bad[0]!r}: choose from {', '.join(BENCH_PRECISIONS)}")
+        if self.quick and self.sweep:
+            raise InputError("--quick and --sweep exclude each other")
+
+
+def budgets(cfg: BenchConfig) -> tuple[Budget, Budget]:
+    """(matmul, bandwidth) budgets: tiny for tests, short for --quick, BabelStream-like 100 runs otherwise."""
+    if cfg.tiny:
+        return Budget(1, 3, 5, 0.01), Budget(1, 3, 5, 0.01)
+    if cfg.quick:
+        return Budget(2, 5, 50, 0.5), Budget(1, 5, 50, 0.5)
+    return Budget(3, 10, 200, 2.0), Budget(1, 10, 100, 2.0)
+
+
+# --------------------------------------------------------------------------------------------- metadata
+
+def _git() -> dict | None:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"sha": sha or None, "dirty": bool(dirty)}
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _meta(torch, info, cfg: BenchConfig) -> dict:
+    from tpp import __version__
+
+    return {"tpp_version": __version__, "torch_version": torch.__version__, "cuda_version": torch.version.cuda,
+            "driver_version": info.driver_version, "python_version": platform.python_version(),
+            "argv": list(cfg.argv), "host": socket.gethostname(), "start_time": _now(), "end_time": None,
+            "method_version": METHOD_VERSION, "git": _git(), "interrupted": False,
+            "mode": "tiny" if cfg.tiny else "quick" if cfg.quick else "sweep" if cfg.sweep else "default",
+            "timer": "cuda-events" if info.kind == "cuda" else "perf_counter"}
+
+
+# --------------------------------------------------------------------------------------------- one result
+
+def _blank(kind: str, label: str, **kw) -> dict:
+    r = {"tag": None, "kind": kind, "label": label, "shape": None, "bytes": None, "dtype": None, "kernel": None,
+         "unit": "tflops" if kind == "matmul" else "gbps", "seconds": [], "warmup_seconds": [], "median": None,
+         "best": None, "iqr_over_median": None, "datasheet": None, "percent_of_datasheet": None,
+         "device_peak": None, "percent_of_device_peak": None, "telemetry": None, "correct": None, "error": None,
+         "skipped": None, "warnings": []}
+    r.update(kw)
+    return r
+
+
+def _pct(x, ref):
+    return None if x is None or not ref else round(100 * x / ref, 2)
+
+
+def _fill(r: dict, meas, scale: float, telemetry: dict, correct: bool, err: float) -> dict:
+    r.update(seconds=list(meas.seconds), warmup_seconds=list(meas.warmup_seconds), median=meas.rate("median", scale),
+             best=meas.rate("best", scale), iqr_over_median=meas.iqr_over_median, telemetry=telemetry,
+             correct=correct, relative_error=err)
+    r["tag"] = f"{r['kind']}/{r['dtype'] or r['kernel']}/{r['unit']}/median"
+    r["warnings"] = r["warnings"] + meas.warnings() + list(telemetry.get("flags", []))
+    if not correct:
+        r["warnings"].append(f"FAULT: result differs from the reference (relative error {err:.2e})")
+    return r
+
+
+class _Run:
+    """State of one run: device, backend, spec, budgets, the document and its writer."""
+
+    def __init__(self, torch, cfg: BenchConfig, info, spec, writer, progress):
+        self.torch, self.cfg, self.info, self.spec = torch, cfg, info, spec
+        self.backend = make_backend(torch, info, flush_bytes=(1 << 20) if cfg.tiny else None)
+        self.mm_budget, self.bw_budget = budgets(cfg)
+        self.writer, self.progress = writer, progress
+        self._slow: dict[str, str | None] = {}
+        self.consumer = bool(spec and spec.marketed_for == "consumer") or "geforce" in info.name.lower()
+
+    # ---- peaks
+    def datasheet(self, precision: str) -> float | None:
+        if self.spec is None:
+            return None
+        if precision == "fp64":  # torch.mm uses the FP64 tensor cores where there are some
+            return self.spec.rate("fp64_tensor") or self.spec.rate("fp64")
+        return self.spec.rate(precision)
+
+    def device_peak(self, precision: str, telemetry: dict) -> dict | None:
+        i = self.info
+        if i.kind != "cuda":
+            return None
+        at_max = device_peak_tflops(i.compute_capability, i.sm_count, i.max_sm_clock_mhz, precision,
+                                    consumer=self.consumer)
+        sampled = (telemetry.get("sm_clock_mhz") or {}).get("median")
+        at_sampled = device_peak_tflops(i.compute_capability, i.sm_count, sampled, precision, consumer=self.consumer)
+        if at_max is None and at_sampled is None:
+            return None
+        return {"at_max_clock": at_max, "max_clock_mhz": i.max_sm_clock_mhz, "at_sampled_clock": at_sampled,
+                "sampled_clock_mhz": sampled, "consumer_fp32_accumulate": self.consumer}
+
+    # ---- tasks
+    def matmul(self, precision: str, size: int, fast_accum: bool = False) -> dict:
+        label = f"{precision}{' fast-accum' if fast_accum else ''}"
+        r = _blank("matmul", label, dtype=precision, fast_accum=fast_accum, datasheet=self.datasheet(precision))
+        why = self.backend.unsupported(precision)
+        if why:
+            return {**r, "skipped": why}
+        for attempt in range(OOM_RETRIES + 1):
+            try:
+                return self._matmul_once(r, precision, size, fast_accum)
+            except Exception as exc:  # noqa: BLE001 - report any failure of one task, keep the run going
+                if not is_oom(exc):
+                    return {**r, "shape": [size] * 3, "skipped": f"torch cannot run it here: {_first_line(exc)}"}
+                self.backend.free()
+                if attempt == OOM_RETRIES:
+                    return {**r, "skipped": f"out of memory down to {size}^3"}
+                r["warnings"].append(f"out of memory at {size}^3: retried at {size // 2}^3")
+                size //= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _matmul_once(self, r: dict, precision: str, size: int, fast_accum: bool) -> dict:
+        torch = self.torch
+        case = mm.build_case(torch, self.backend, precision, size, size, size, fast_accum=fast_accum)
+        r["shape"] = case.shape
+        with mm.precision_context(torch, self.backend, precision):
+            sampler = self.backend.sampler()
+            with sampler:
+                meas = measure(self.backend.clock, case.run, matmul_flops(size, size, size), self.mm_budget,
+                               case.before)
+            ok, err = case.verify()
+        tel = sampler.summary()
+        _fill(r, meas, 1e12, tel, ok, err)
+        r["percent_of_datasheet"] = _pct(r["best"], r["datasheet"])
+        r["device_peak"] = self.device_peak(precision, tel)
+        r["percent_of_device_peak"] = _pct(r["best"], (r["device_peak"] or {}).get("at_max_clock"))
+        return r
+
+    def cpu_slow(self, precision: str) -> str | None:
+        """On the CPU, skip precisions emulated far below fp32 (a probe of one small matmul each)."""
+        if self.backend.kind != "cpu" or precision in ("fp32", "fp64"):
+            return None
+        if precision not in self._slow:
+            self._slow[precision] = self._probe(precision)
+        return self._slow[precision]
+
+    def _probe(self, precision: str) -> str | None:
+        n = 64 if self.cfg.tiny else 256
+        rates = {}
+        for p in ("fp32", precision):
+            try:
+                case = mm.build_case(self.torch, self.backend, p, n, n, n)
+            except Exception as exc:  # noqa: BLE001
+                return f"torch cannot run it here: {_first_line(exc)}"
+            meas = measure(self.backend.clock, case.run, matmul_flops(n, n, n), Budget(1, 2, 3, 0.0))
+            rates[p] = meas.rate("best")
+        frac = rates[precision] / rates["fp32"]
+        if frac < SLOW_FRACTION:
+            return (f"runs at {frac:.1%} of fp32 speed on this CPU (no native {precision}): skipped to bound the "
+                    f"run time")
+        return None
+
+    def bandwidth(self, kernels):
+        """Yield one result per kernel (a generator: each is saved before the next runs)."""
+        torch, n = self.torch, bw.array_elements(self.backend, self.cfg.tiny, self.cfg.quick)
+        warnings = []
+        for _ in range(OOM_RETRIES + 1):
+            try:
+                arr = bw.allocate(torch, self.backend, n)
+                break
+            except Exception as exc:  # noqa: BLE001
+                if not is_oom(exc):
+                    raise
+                self.backend.free()
+                warnings.append(f"out of memory at {n} doubles per array: retried at {n // 2}")
+                n //= 2
+        else:
+            for k in kernels:
+                yield _blank("bandwidth", k, kernel=k, skipped=f"out of memory down to {n * 2} doubles per array")
+            return
+        ops = self._stream_ops(arr)
+        for k in kernels:
+            yield self._bandwidth_one(k, ops[k], arr, list(warnings))
+
+    def _stream_ops(self, arr) -> dict:
+        if self.backend.kind == "cuda":  # pragma: no cover - needs a GPU
+            from tpp.bench.kernels import load_stream
+
+            return load_stream().make_ops(self.torch, arr, bw.SCALAR)
+        return bw.cpu_ops(self.torch, arr)
+
+    def _bandwidth_one(self, kernel: str, op, arr, warnings: list[str]) -> dict:
+        nbytes = stream_bytes(kernel, arr.n)
+        ds = self.spec.memory_bandwidth_gbps.value if self.spec and self.spec.memory_bandwidth_gbps else None
+        r = _blank("bandwidth", kernel, kernel=kernel, bytes=nbytes, elements=arr.n, datasheet=ds, warnings=warnings,
+                   device_peak=self.info.theoretical_bandwidth_gbps)
+        sampler = self.backend.sampler()
+        with sampler:
+            meas = measure(self.backend.clock, op, nbytes, self.bw_budget)
+        ok, err = bw.verify(self.torch, kernel, arr)
+        _fill(r, meas, 1e9, sampler.summary(), ok, err)
+        r["percent_of_datasheet"] = _pct(r["best"], ds)
+        r["percent_of_device_peak"] = _pct(r["best"], r["device_peak"])
+        return r
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
+
+
+# --------------------------------------------------------------------------------------------- the run
+
+def _plan(run: _Run) -> list[tuple]:
+    cfg, kind = run.cfg, run.backend.kind
+    shapes = mm.SHAPES["tiny" if cfg.tiny else kind]["sweep" if cfg.sweep else "quick"]
+    tasks = []
+    for p in cfg.precisions or BENCH_PRECISIONS:
+        for size in shapes:
+            tasks.append(("matmul", p, size, False))
+            if p == "fp8":
+                tasks.append(("matmul", p, size, True))
+    if cfg.kernels:
+        tasks.append(("bandwidth", tuple(cfg.kernels)))
+    return tasks
+
+
+def _task_label(t: tuple) -> str:
+    if t[0] == "matmul":
+        return f"matmul {t[1]}{' fast-accum' if t[3] else ''} {t[2]}x{t[2]}x{t[2]}"
+    return f"bandwidth {', '.join(t[1])}"
+
+
+def measured_tpp(doc: dict, spec, as_of=None) -> dict:
+    """Measured TPP = max over precisions of the median measured rate x bit length, classified by the rules.
+
+    Only correct, measured results count. It is a floor on the hardware, labelled measured, never the datasheet.
+    """
+    from tpp import api, metrics
+    from tpp.specs import PRECISIONS
+
+    rates: dict[str, float] = {}
+    for r in doc["results"]:
+        if r["kind"] == "matmul" and r.get("correct") and r.get("median") and r["dtype"] in PRECISIONS:
+            rates[r["dtype"]] = max(rates.get(r["dtype"], 0.0), r["median"])
+    out = {"label": "measured (median rates; a floor, not the datasheet value)", "rates": rates, "tpp": None,
+           "binding_precision": None, "classification": None, "datasheet_tpp": None}
+    if spec is not None:
+        out["datasheet_tpp"] = api.classify(spec, as_of).tpp
+    if not rates:
+        return out
+    bws = [r["best"] for r in doc["results"] if r["kind"] == "bandwidth" and r.get("correct") and r.get("best")]
+    area = metrics.applicable_die_area(spec.dies).area_mm2 if spec is not None else None
+    c = api.classify_numbers(rates=rates, die_area_mm2=area, datacenter=spec.datacenter if spec else None,
+                             memory_bandwidth_gbps=max(bws) if bws else None,
+                             name=f"{doc['device']['name']} (measured)", as_of=as_of)
+    out.update(tpp=c.tpp, binding_precision=c.tpp_precision[0] if c.tpp_precision else None,
+               performance_density=c.performance_density,
+               classification={"status": c.status, "eccn": c.eccn, "paragraph": c.paragraph,
+                               "deciding_rule": c.deciding_rule, "as_of": c.as_of.isoformat()})
+    return out
+
+
+def _int8_note(doc: dict) -> None:
+    best = {r["dtype"]: r["median"] for r in doc["results"] if r["kind"] == "matmul" and r.get("median")}
+    for r in doc["results"]:
+        if r["kind"] == "matmul" and r["dtype"] == "int8" and r.get("median") and best.get("fp8"):
+            if r["median"] < 0.5 * best["fp8"]:
+                r["warnings"].append("library-limited: torch._int_mm reaches "
+                                     f"{r['median'] / best['fp8']:.0%} of fp8; the hardware is not that slow")
+
+
+def run_bench(cfg: BenchConfig, progress=None, db=None) -> dict:
+    """Run the benchmark and return the result document (also written to ``cfg.json_path`` after each result).
+
+    Args:
+        progress: called as progress(done, total, label) before each task (the CLI's live line).
+    Raises:
+        DeviceError when the device is not there, InputError for bad options or output path,
+        BenchInterrupted on Ctrl-C (after writing what was measured).
+    """
+    from tpp.specs import load_database
+
+    writer = ResultWriter(cfg.json_path, cfg.replace) if cfg.json_path else None  # fail before measuring
+    info = discover(cfg.device)
+    import torch
+
+    match = match_spec(info, db or load_database())
+    device = {**info.as_dict(), "spec_id": match.spec.id if match.spec else None, "spec_match": match.how}
+    doc = {"schema_version": SCHEMA_VERSION, "meta": _meta(torch, info, cfg), "device": device, "results": [],
+           "tpp": None}
+    run = _Run(torch, cfg, info, match.spec, writer, progress)
+    save = writer.write if writer else (lambda d: None)
+    save(doc)
+    tasks = _plan(run)
+    try:
+        for i, t in enumerate(tasks):
+            if progress:
+                progress(i, len(tasks), _task_label(t))
+            if t[0] == "matmul":
+                slow = run.cpu_slow(t[1])
+                res = [(_blank("matmul", t[1], dtype=t[1], fast_accum=t[3], skipped=slow)
+                        if slow else run.matmul(t[1], t[2], t[3]))]
+            else:
+                res = run.bandwidth(t[1])
+            for r in res:
+                doc["results"].append(r)
+                save(doc)
+        if progress:
+            progress(len(tasks), len(tasks), "done")
+    except KeyboardInterrupt:
+        doc["meta"].update(interrupted=True, end_time=_now())
+        save(doc)
+        where = f"kept in {cfg.json_path}" if writer else "not saved (no --json PATH)"
+        raise BenchInterrupted(f"interrupted: {len(doc['results'])} result(s) {where}") from None
+    _int8_note(doc)
+    doc["tpp"] = measured_tpp(doc, match.spec)
+    doc["meta"]["end_time"] = _now()
+    save(doc)
+    return doc
+
+
+def tiny_from_env() -> bool:
+    return os.environ.get("TPP_BENCH_TINY", "") not in ("", "0")

@@ -1,0 +1,71 @@
+"""Per-iteration timing: CUDA event pairs on a GPU (one synchronize at the end), perf_counter on the CPU.
+
+:func:`measure` keeps warm-ups apart, calibrates the iteration count to a time budget and stops on purpose:
+at least ``min_iters`` samples, at most ``max_iters``, about ``budget_s`` seconds of timed work.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tpp.bench.stats import Measurement
+
+__all__ = ["CpuClock", "CudaClock", "Budget", "measure"]
+
+
+class CpuClock:
+    """Host timer; CPU work is synchronous, so perf_counter around each call is exact enough."""
+
+    name = "perf_counter"
+
+    def time(self, fn, n: int, before=None) -> list[float]:
+        out = []
+        for _ in range(n):
+            if before is not None:
+                before()
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+        return out
+
+
+class CudaClock:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
+    """A CUDA event pair per iteration, recorded around the work only (the L2 flush stays outside)."""
+
+    name = "cuda-events"
+
+    def __init__(self, torch):
+        self.torch = torch
+
+    def time(self, fn, n: int, before=None) -> list[float]:
+        ev = self.torch.cuda.Event
+        starts = [ev(enable_timing=True) for _ in range(n)]
+        ends = [ev(enable_timing=True) for _ in range(n)]
+        for i in range(n):
+            if before is not None:
+                before()
+            starts[i].record()
+            fn()
+            ends[i].record()
+        self.torch.cuda.synchronize()
+        return [s.elapsed_time(e) / 1e3 for s, e in zip(starts, ends, strict=True)]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long to measure. Defaults: 2 warm-ups, 5..100 timed iterations, about 1 s of timed work."""
+
+    warmup: int = 2
+    min_iters: int = 5
+    max_iters: int = 100
+    seconds: float = 1.0
+
+
+def measure(clock, fn, work: float, budget: Budget, before=None) -> Measurement:
+    """Warm up, size the run to the budget from the warm-up times, then time each iteration."""
+    warm = clock.time(fn, max(budget.warmup, 1), before)
+    est = min(warm[1:] or warm)
+    n = int(budget.seconds / est) if est > 0 else budget.max_iters
+    n = max(budget.min_iters, min(budget.max_iters, n))
+    return Measurement(tuple(clock.time(fn, n, before)), work, tuple(warm))
