@@ -295,3 +295,16 @@ def test_read_measured_bad_json(tmp_path):
     p.write_text("{not json")
     with pytest.raises(InputError, match="not valid JSON"):
         analysis.read_measured(p)
+
+
+def test_measured_point_from_a_real_bench_document_and_schema_check():
+    from tpp.analysis import parse_measured
+
+    doc = {"schema_version": "1.0", "device": {"name": "GPU X", "spec_id": "nvidia-h100-sxm"},
+           "results": [{"kind": "matmul", "dtype": "bf16", "median": 700.0, "best": 750.0, "unit": "tflops",
+                        "correct": True, "skipped": None}],
+           "tpp": {"tpp": 11200.0, "binding_precision": "bf16"}}
+    m = parse_measured(doc)
+    assert m.tpp == 11200.0  # the file's own (median-based) measured TPP, not recomputed from best rates
+    with pytest.raises(InputError, match="schema_version 2.0 is not supported"):
+        parse_measured({**doc, "schema_version": "2.0"})

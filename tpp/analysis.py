@@ -1023,11 +1023,19 @@ def _num(v) -> float | None:
 def parse_measured(data, source: str = "bench result") -> Measured:
     """A measured TPP (and memory bandwidth) from a ``tpp bench`` JSON object.
 
-    Accepts a top-level ``measured_tpp`` (a number or {"value": ...}), else computes max(rate x bit length) over
-    the correct, not-skipped matmul ``results``; bandwidth is the best of the ``bandwidth`` results.
+    Accepts a top-level ``measured_tpp`` (a number or {"value": ...}), else the file's own ``tpp.tpp`` (what
+    ``tpp bench`` computed from median rates), else max(rate x bit length) over the correct, not-skipped matmul
+    ``results``; bandwidth is the best of the ``bandwidth`` results. An unknown schema major version is refused.
     """
     if not isinstance(data, dict):
         raise InputError(f"{source}: expected a JSON object with 'measured_tpp' or 'results'")
+    if "schema_version" in data:
+        from tpp.bench.results import SCHEMA_VERSION  # no heavy imports: the schema module is json only
+
+        major = str(data["schema_version"]).split(".")[0]
+        if major != SCHEMA_VERSION.split(".")[0]:
+            raise InputError(f"{source}: schema_version {data['schema_version']} is not supported "
+                             f"(this tpp reads {SCHEMA_VERSION})")
     results = data.get("results") if isinstance(data.get("results"), list) else []
     dev = data.get("device")
     if not isinstance(dev, dict):
@@ -1037,6 +1045,10 @@ def parse_measured(data, source: str = "bench result") -> Measured:
                     isinstance(dev.get(k), str)), None)
     label = dev.get("name") if isinstance(dev.get("name"), str) else "measured"
     tpp, prec = _num(data.get("measured_tpp")), None
+    summary = data.get("tpp")  # tpp bench's own measured TPP (median rates), when the file has one
+    if tpp is None and isinstance(summary, dict):
+        tpp = _num(summary.get("tpp"))
+        prec = summary.get("binding_precision") if isinstance(summary.get("binding_precision"), str) else None
     best, best_prec, bw = None, None, None
     for r in results:
         if not isinstance(r, dict) or r.get("skipped") or r.get("correct") is False:
