@@ -130,3 +130,14 @@ def test_classify_never_imports_torch():
             "assert not bad, bad\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr[-1500:]
+
+
+def test_every_result_has_a_unique_tag(tmp_path):
+    """compare/baselines match measurements by tag: skipped ones and fp8 with/without fast accumulation included."""
+    out = tmp_path / "run.json"
+    r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--json", str(out)],
+                           env={"TPP_BENCH_TINY": "1", "TPP_SPECS": ""})
+    assert r.exit_code == 0, r.output
+    tags = [x["tag"] for x in json.loads(out.read_text())["results"]]
+    assert None not in tags and len(tags) == len(set(tags))
+    assert "matmul/fp8-fast-accum/tflops/median" in tags

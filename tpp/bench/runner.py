@@ -101,7 +101,17 @@ def _blank(kind: str, label: str, **kw) -> dict:
          "device_peak": None, "percent_of_device_peak": None, "telemetry": None, "correct": None, "error": None,
          "skipped": None, "warnings": []}
     r.update(kw)
+    r["tag"] = _tag(r)
     return r
+
+
+def _mm_label(precision: str, fast_accum: bool) -> str:
+    return f"{precision}{' fast-accum' if fast_accum else ''}"
+
+
+def _tag(r: dict) -> str:
+    """A unique, stable name per measurement, e.g. 'matmul/fp8-fast-accum/tflops/median' or 'bandwidth/triad/...'."""
+    return f"{r['kind']}/{'-'.join(str(r['label']).split())}/{r['unit']}/median"
 
 
 def _pct(x, ref):
@@ -112,7 +122,7 @@ def _fill(r: dict, meas, scale: float, telemetry: dict, correct: bool, err: floa
     r.update(seconds=list(meas.seconds), warmup_seconds=list(meas.warmup_seconds), median=meas.rate("median", scale),
              best=meas.rate("best", scale), iqr_over_median=meas.iqr_over_median, telemetry=telemetry,
              correct=correct, relative_error=err)
-    r["tag"] = f"{r['kind']}/{r['dtype'] or r['kernel']}/{r['unit']}/median"
+    r["tag"] = _tag(r)
     r["warnings"] = r["warnings"] + meas.warnings() + list(telemetry.get("flags", []))
     if not correct:
         r["warnings"].append(f"FAULT: result differs from the reference (relative error {err:.2e})")
@@ -153,8 +163,8 @@ class _Run:
 
     # ---- tasks
     def matmul(self, precision: str, size: int, fast_accum: bool = False) -> dict:
-        label = f"{precision}{' fast-accum' if fast_accum else ''}"
-        r = _blank("matmul", label, dtype=precision, fast_accum=fast_accum, datasheet=self.datasheet(precision))
+        r = _blank("matmul", _mm_label(precision, fast_accum), dtype=precision, fast_accum=fast_accum,
+                   datasheet=self.datasheet(precision))
         why = self.backend.unsupported(precision)
         if why:
             return {**r, "skipped": why}
@@ -351,7 +361,7 @@ def run_bench(cfg: BenchConfig, progress=None, db=None) -> dict:
                 progress(i, len(tasks), _task_label(t))
             if t[0] == "matmul":
                 slow = run.cpu_slow(t[1])
-                res = [(_blank("matmul", t[1], dtype=t[1], fast_accum=t[3], skipped=slow)
+                res = [(_blank("matmul", _mm_label(t[1], t[3]), dtype=t[1], fast_accum=t[3], skipped=slow)
                         if slow else run.matmul(t[1], t[2], t[3]))]
             else:
                 res = run.bandwidth(t[1])
