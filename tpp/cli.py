@@ -224,9 +224,11 @@ def _register_command_modules() -> None:
     """Commands kept in modules of their own join the group (imported here because they import this module)."""
     from tpp.cli_analysis import register as register_analysis
     from tpp.cli_bench import register as register_bench
+    from tpp.cli_lab import register as register_lab
 
     register_analysis(cli)
     register_bench(cli)
+    register_lab(cli)
 
 
 _register_command_modules()
