@@ -13,20 +13,28 @@ from tpp.errors import TppError
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
 
 
-def _handle_errors(fn):
-    """Convert library errors (and a closed pipe) into click's one-line ``Error:`` exit 1."""
+def error_handler(exit_code: int = 1):
+    """A decorator converting library errors (and a closed pipe) into one ``Error:`` line and ``exit_code``."""
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except TppError as exc:
-            raise click.ClickException(str(exc)) from None
-        except BrokenPipeError:  # `tpp list | head`
-            sys.stderr.close()
-            sys.exit(0)
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except TppError as exc:
+                err = click.ClickException(str(exc))
+                err.exit_code = exit_code
+                raise err from None
+            except BrokenPipeError:  # `tpp list | head`
+                sys.stderr.close()
+                sys.exit(0)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+_handle_errors = error_handler(1)
 
 
 def _db(ctx: click.Context):

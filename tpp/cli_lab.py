@@ -6,34 +6,18 @@ Exit codes, for CI: 0 no regression / every check passed; 1 a significant regres
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import click
 
+from tpp.cli import error_handler
 from tpp.errors import TppError
 
 __all__ = ["register"]
 
 
-class _InputFailure(click.ClickException):
-    """One ``Error:`` line, exit 2: tells bad input apart from a regression (exit 1)."""
-
-    exit_code = 2
-
-
-def _handle_errors(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except TppError as exc:
-            raise _InputFailure(str(exc)) from None
-        except BrokenPipeError:  # `tpp check ... | head`
-            sys.stderr.close()
-            sys.exit(0)
-
-    return wrapper
+# Bad input exits 2, telling it apart from a regression or a failed check (exit 1).
+_handle_errors = error_handler(2)
 
 
 def _json(obj) -> None:
