@@ -141,3 +141,27 @@ def test_every_result_has_a_unique_tag(tmp_path):
     tags = [x["tag"] for x in json.loads(out.read_text())["results"]]
     assert None not in tags and len(tags) == len(set(tags))
     assert "matmul/fp8-fast-accum/tflops/median" in tags
+
+
+def test_bench_policy_checks_the_run_and_fails_on_a_violated_check(tmp_path):
+    env = {"TPP_BENCH_TINY": "1", "TPP_SPECS": ""}
+    ok = tmp_path / "ok.toml"
+    ok.write_text("[correctness]\nfail = true\n")
+    r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--precision", "fp32", "--policy", str(ok)],
+                           env=env)
+    assert r.exit_code == 0, r.output
+    assert "checks correctness on 1 run(s):" in r.output and "0 failed" in r.output
+    strict = tmp_path / "strict.toml"  # no baseline exists for this CPU, and one is required
+    strict.write_text('[baseline]\nrequired = true\n')
+    r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--precision", "fp32", "--policy",
+                                 str(strict), "--baseline-dir", str(tmp_path / "none")], env=env)
+    assert r.exit_code == 1
+    assert "FAIL" in r.output and r.output.strip().splitlines()[-1].startswith("Error: policy ")
+
+
+def test_bench_bad_policy_stops_before_measuring(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[peers]\nmax_drop_pct = -1\n")
+    r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--policy", str(bad)],
+                           env={"TPP_BENCH_TINY": "1", "TPP_SPECS": ""})
+    assert r.exit_code == 1 and "must not be negative" in r.output and "precision" not in r.output

@@ -53,9 +53,13 @@ def devices():
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Write the result file here, after every result.")
 @click.option("--replace", is_flag=True, help="Overwrite an existing --json file.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="A lab policy file (see 'tpp check'): check the run against it; exit 1 if a check fails.")
+@click.option("--baseline-dir", type=click.Path(file_okay=False),
+              help="With --policy: where the baselines are (default: the policy's [baseline] dir, $TPP_BASELINES).")
 @click.option("--tiny", is_flag=True, hidden=True, envvar="TPP_BENCH_TINY", help="Tiny sizes (tests only).")
 @_handle_errors
-def bench(device, quick, sweep, precisions, json_path, replace, tiny):
+def bench(device, quick, sweep, precisions, json_path, replace, policy_path, baseline_dir, tiny):
     """Measure the local accelerator: matmul per precision, memory bandwidth, measured TPP and its class.
 
     \b
@@ -63,12 +67,18 @@ def bench(device, quick, sweep, precisions, json_path, replace, tiny):
         tpp bench --quick
         tpp bench --device cpu --quick
         tpp bench --precision bf16 --precision fp8 --sweep --json h100.json
+        tpp bench --quick --json run.json --policy lab.toml
     """
     from tpp.bench import report
     from tpp.bench.runner import BenchConfig, run_bench
     from tpp.errors import TppError
     from tpp.render import table
 
+    policy = None
+    if policy_path:  # a bad policy file stops before anything is measured
+        from tpp import lab
+
+        policy = lab.load_policy(policy_path)
     cfg = BenchConfig(device, quick, sweep, tuple(precisions), json_path=json_path, replace=replace, tiny=tiny,
                       argv=tuple(sys.argv))
     doc = run_bench(cfg, progress=_Progress())
@@ -79,6 +89,15 @@ def bench(device, quick, sweep, precisions, json_path, replace, tiny):
     click.echo("\n".join(report.summary_lines(doc, json_path)))
     if report.faults(doc):
         raise TppError("correctness check failed: a wrong fast answer is a hardware or library fault")
+    if policy is not None:
+        from tpp import lab
+        from tpp.cli_lab import echo_policy_report
+
+        checked = lab.evaluate_policy(policy, [doc], baseline=baseline_dir)
+        click.echo()
+        echo_policy_report(checked, 1)
+        if checked.exit_code:
+            raise TppError(f"policy {policy_path}: {len(checked.failures)} check(s) failed")
 
 
 def register(cli) -> None:

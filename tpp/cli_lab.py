@@ -20,6 +20,19 @@ __all__ = ["register"]
 _handle_errors = error_handler(2)
 
 
+def echo_policy_report(report, n_runs: int, show_all: bool = False) -> None:
+    """Every failed, warned or skipped check (all with ``show_all``), a count line, and the GPUs that failed."""
+    for o in report.outcomes:
+        if show_all or o.status != "pass":
+            click.echo(f"{o.status.upper():4}  {o.gpu}  {o.check}  {o.measurement}: {o.message}")
+    c = report.as_dict()["counts"]
+    click.echo(f"checks {', '.join(report.checks)} on {n_runs} run(s): {c['pass']} passed, {c['fail']} failed, "
+               f"{c['warn']} warning(s), {c['skip']} skipped")
+    failed_gpus = sorted({o.gpu for o in report.failures})
+    if failed_gpus:
+        click.echo(f"FAILED: {', '.join(failed_gpus)}")
+
+
 def _json(obj) -> None:
     from tpp import render
 
@@ -203,15 +216,7 @@ def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
     if as_json:
         _json({**report.as_dict(), "policy": policy_path, "runs": list(run_paths)})
     else:
-        for o in report.outcomes:
-            if show_all or o.status != "pass":
-                click.echo(f"{o.status.upper():4}  {o.gpu}  {o.check}  {o.measurement}: {o.message}")
-        c = report.as_dict()["counts"]
-        failed_gpus = sorted({o.gpu for o in report.failures})
-        click.echo(f"checks {', '.join(report.checks)} on {len(runs)} run(s): {c['pass']} passed, {c['fail']} failed, "
-                   f"{c['warn']} warning(s), {c['skip']} skipped")
-        if failed_gpus:
-            click.echo(f"FAILED: {', '.join(failed_gpus)}")
+        echo_policy_report(report, len(runs), show_all)
     if junit_path:
         click.echo(f"wrote {junit_path}", err=True)
     sys.exit(report.exit_code)
