@@ -4,6 +4,8 @@ import tempfile
 
 import pytest
 
+pytest_plugins = ["pytester"]
+
 # Keep the tests' spec cache out of the user's ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tpp-test-cache-")
 

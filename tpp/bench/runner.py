@@ -39,6 +39,7 @@ class BenchConfig:
     sweep: bool = False
     precisions: tuple[str, ...] = ()      # empty: every precision
     kernels: tuple[str, ...] = bw.KERNELS
+    matmul: bool = True                   # False: bandwidth kernels only (the pytest plugin's runner)
     json_path: str | None = None
     replace: bool = False
     tiny: bool = False                    # tiny sizes for tests (TPP_BENCH_TINY=1)
@@ -277,7 +278,7 @@ def _plan(run: _Run) -> list[tuple]:
     cfg, kind = run.cfg, run.backend.kind
     shapes = mm.SHAPES["tiny" if cfg.tiny else kind]["sweep" if cfg.sweep else "quick"]
     tasks = []
-    for p in cfg.precisions or BENCH_PRECISIONS:
+    for p in (cfg.precisions or BENCH_PRECISIONS) if cfg.matmul else ():
         for size in shapes:
             tasks.append(("matmul", p, size, False))
             if p == "fp8":
