@@ -46,7 +46,7 @@ lint: $(VENV)/.dev  ## ruff
 	$(BIN)/ruff check tpp tests bench scripts
 
 bench: $(VENV)/.dev $(BENCH_DEPS)  ## benchmarks in bench/ (start-up time of tpp classify against python -c pass)
-	$(BIN)/python -m pytest bench -q --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(BIN)/python -m pytest bench -q --benchmark-only --benchmark-columns=min,median,max,rounds $(BENCH_ARGS)
 
 gpu-check: $(VENV)/.dev $(BENCH_DEPS)  ## on a GPU node: run every CUDA path of tpp bench once and check sanity
 	$(BIN)/python scripts/gpu_check.py

@@ -1,6 +1,6 @@
 """CPU fp32 matmul and triad bandwidth through the tpp.bench library (`make bench`), with a plain torch loop next
 to the matmul for comparison (target: the library within 10% of it). Throughput goes into extra_info; the
-pytest-benchmark compare works on times only, so compare extra_info by hand or with --benchmark-json.
+pytest-benchmark compare works on times only: --tpp-bench-baseline (bench/conftest.py) fails a throughput drop.
 """
 
 import pytest
@@ -26,11 +26,12 @@ def _tflops(benchmark, flops):
     benchmark.extra_info["tflops_best"] = flops / benchmark.stats.stats.min / 1e12
 
 
-def test_fp32_matmul_tpp(benchmark, backend):
+def test_fp32_matmul_tpp(benchmark, backend, no_throughput_regression):
     case = mm.build_case(torch, backend, "fp32", N, N, N)
     benchmark.pedantic(case.run, setup=case.before, rounds=30, warmup_rounds=3)
     assert case.verify()[0]
     _tflops(benchmark, matmul_flops(N, N, N))
+    no_throughput_regression(benchmark)
 
 
 def test_fp32_matmul_plain_torch(benchmark):
@@ -39,7 +40,7 @@ def test_fp32_matmul_plain_torch(benchmark):
     _tflops(benchmark, matmul_flops(N, N, N))
 
 
-def test_triad_bandwidth_tpp(benchmark, backend):
+def test_triad_bandwidth_tpp(benchmark, backend, no_throughput_regression):
     n = bw.array_elements(backend, tiny=False, quick=True)
     arr = bw.allocate(torch, backend, n)
     benchmark.pedantic(bw.cpu_ops(torch, arr)["triad"], rounds=20, warmup_rounds=1)
@@ -48,3 +49,4 @@ def test_triad_bandwidth_tpp(benchmark, backend):
     benchmark.extra_info["gbps_best"] = nbytes / benchmark.stats.stats.min / 1e9
     benchmark.extra_info["gbps_median"] = nbytes / benchmark.stats.stats.median / 1e9
     benchmark.extra_info["array_mib"] = n * 8 / 2**20
+    no_throughput_regression(benchmark)
