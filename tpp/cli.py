@@ -11,6 +11,7 @@ from tpp import __version__
 from tpp.errors import TppError
 
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
+LIST_SORT_KEYS = ("id", "name", "vendor", "tpp", "pd", "memory_bw", "interconnect", "die_area", "release", "status")
 
 
 def error_handler(exit_code: int = 1):
@@ -142,8 +143,7 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
 @click.option("--status", type=click.Choice(["controlled", "not-controlled", "indeterminate"]), multiple=True,
               help="Only this classification status (repeatable).")
 @click.option("--sort", "sort_key", default="id", show_default=True,
-              type=click.Choice(["id", "name", "vendor", "tpp", "pd", "memory_bw", "interconnect", "die_area",
-                                 "release", "status"]),
+              type=click.Choice(LIST_SORT_KEYS),
               help="Sort by this column (numbers largest first; unknown last).")
 @_as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -126,9 +126,6 @@ def explain(c: Classification) -> str:
     return "\n".join(out)
 
 
-LIST_SORT_KEYS = ("id", "name", "vendor", "tpp", "pd", "memory_bw", "interconnect", "die_area", "release", "status")
-
-
 def list_rows(results: list[Classification], chips: dict) -> list[dict]:
     rows = []
     for c in results:
