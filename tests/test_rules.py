@@ -262,3 +262,15 @@ def test_tf32_convention_is_flagged_with_the_outcomes_it_changes():
     # where another precision gives the same TPP, TF32 is not singled out
     same = classify_numbers(rates={"tf32": 74, "bf16": 148}, die_area_mm2=814, datacenter=True, as_of=DAY)
     assert not any("TF32" in f for f in same.flags)
+
+
+@pytest.mark.parametrize("rates,message", [
+    ({"fp16": "abc"}, "'abc' is not a number"), ({"FP12": 3}, "unknown precision 'fp12'"),
+    ({"fp16": -1}, "must be a positive number"), (["fp16=0"], "must be a positive number"),
+])
+def test_api_rates_are_checked_in_either_form(rates, message):
+    from tpp.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        classify_numbers(rates=rates, die_area_mm2=800, datacenter=True, as_of=DAY)
+    assert classify_numbers(rates={"FP16": 148}, die_area_mm2=814, datacenter=True, as_of=DAY).tpp == 2368

@@ -42,12 +42,10 @@ def classify_numbers(*, tpp: float | None = None, rates=None, die_area_mm2: floa
                      has_hbm: bool | None = None, name: str = "hypothetical",
                      as_of: _dt.date | None = None) -> Classification:
     """Classify a hypothetical chip. ``rates``: {'fp16': 148} or ['fp16=148']."""
-    if rates and not isinstance(rates, dict):
-        rates = parse_rates(rates)
-    if rates:
-        rates = {k.lower(): float(v) for k, v in rates.items()}
-        parse_rates([f"{k}={v}" for k, v in rates.items()])  # validates names and values
-    return classify_hypothetical(Hypothetical(name, tpp, rates or {}, die_area_mm2, datacenter,
+    if isinstance(rates, dict):  # one parser checks names and values, whichever form the rates come in
+        rates = [f"{k}={v}" for k, v in rates.items()]
+    rates = parse_rates(rates) if rates else {}
+    return classify_hypothetical(Hypothetical(name, tpp, rates, die_area_mm2, datacenter,
                                               memory_bandwidth_gbps, interconnect_gbps, transistors_billion,
                                               has_hbm), as_of)
 
