@@ -25,8 +25,8 @@ def test_bench_suite_records_device_and_fails_a_throughput_drop(tmp_path):
     assert first.returncode == 0, first.stdout + first.stderr
     doc = json.loads(golden.read_text())
     assert doc["machine_info"]["tpp_devices"][0]["kind"] == "cpu"
-    for b in doc["benchmarks"]:  # a baseline 25% faster than this machine: today's run is a regression
-        b["extra_info"] = {k: v * 1.25 if k.endswith("_median") else v for k, v in b["extra_info"].items()}
+    for b in doc["benchmarks"]:  # a baseline twice as fast as this machine (margin for a noisy CI host)
+        b["extra_info"] = {k: v * 2.0 if k.endswith("_median") else v for k, v in b["extra_info"].items()}
     faster = tmp_path / "faster.json"
     faster.write_text(json.dumps(doc))
     second = _run("--tpp-bench-baseline", str(faster))

@@ -59,12 +59,14 @@ def _dir_option(fn):
 @click.argument("run_path", metavar="RUN.json", type=click.Path(dir_okay=False))
 @click.argument("baseline_path", metavar="BASELINE.json", type=click.Path(dir_okay=False))
 @click.option("--allow-mismatch", is_flag=True, help="Compare runs of different device models anyway.")
+@click.option("--rank", type=click.IntRange(0), default=None,
+              help="RUN.json is a group file (--all-gpus, torchrun): compare the run of this rank.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
               show_default=True, help="Significance level of the Mann-Whitney U test on the raw samples.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @_handle_errors
-def compare(run_path, baseline_path, allow_mismatch, alpha, as_json, junit_path):
+def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit_path):
     """Compare a run with a baseline, measurement by measurement, with a significance test.
 
     A change is "slower" or "faster" only when the raw per-iteration times differ significantly (two-sided
@@ -76,10 +78,11 @@ def compare(run_path, baseline_path, allow_mismatch, alpha, as_json, junit_path)
         tpp compare run.json baseline.json
         tpp compare run.json baseline.json --json --junit compare.xml
         tpp compare a100.json h100.json --allow-mismatch
+        tpp compare node.json baseline.json --rank 3
     """
     from tpp import lab, render
 
-    run, base = lab.load_run(run_path), lab.load_run(baseline_path, "baseline file")
+    run, base = lab.load_run(run_path, rank=rank), lab.load_run(baseline_path, "baseline file")
     cmp = lab.compare(run, base, alpha=alpha, allow_mismatch=allow_mismatch)
     if junit_path:
         lab.write_junit(cmp, junit_path)
@@ -122,18 +125,21 @@ def baseline():
 @click.argument("run_path", metavar="RUN.json", type=click.Path(dir_okay=False))
 @_dir_option
 @click.option("--replace", is_flag=True, help="Overwrite the existing baseline of this device model.")
+@click.option("--rank", type=click.IntRange(0), default=None,
+              help="RUN.json is a group file (--all-gpus, torchrun): save the run of this rank.")
 @_handle_errors
-def baseline_save(run_path, directory, replace):
+def baseline_save(run_path, directory, replace, rank):
     """Save a run as the baseline of its device model.
 
     \b
     Example:
         tpp baseline save run.json
         tpp baseline save run.json --dir ./baselines --replace
+        tpp baseline save node.json --rank 0
     """
     from tpp import lab
 
-    doc = lab.load_run(run_path)
+    doc = lab.load_run(run_path, rank=rank)
     path = lab.BaselineStore(directory).save(doc, replace=replace, source=run_path)
     n = sum(lab._measured(r) for r in doc["results"])
     click.echo(f"saved {run_path} as the baseline of {lab.device_model(doc)} ({n} measurements): {path}")
@@ -197,20 +203,23 @@ def baseline_show(model, directory, as_json):
 def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
     """Check runs (one per GPU, any number of nodes) against a lab policy; exit 1 if any check fails.
 
-    Says which GPU failed which check and by how much. Exit 0: every check passed (warnings and skipped
-    checks do not fail); 1: at least one failed; 2: bad input.
+    Says which GPU failed which check and by how much. A group file (--all-gpus, torchrun) counts as all its
+    runs; a rank it names as missing (died, failed) is a failure. Exit 0: every check passed (warnings and
+    skipped checks do not fail); 1: at least one failed; 2: bad input.
 
     \b
     Example:
         tpp check run.json --policy lab.toml
         tpp check gpu0.json gpu1.json gpu2.json gpu3.json --policy lab.toml --junit report.xml
         tpp check run.json --policy lab.toml --baseline-dir ./baselines --json
+        tpp check node.json --policy lab.toml
     """
     from tpp import lab
 
     policy = lab.load_policy(policy_path)
-    runs = [lab.load_run(p) for p in run_paths]
-    report = lab.evaluate_policy(policy, runs, baseline=baseline_dir)
+    docs = [lab.load_file(p) for p in run_paths]
+    report = lab.evaluate_policy(policy, docs, baseline=baseline_dir)
+    runs = [r for d in docs for r in lab.expand(d)]
     if junit_path:
         lab.write_junit(report, junit_path)
     if as_json:

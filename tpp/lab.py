@@ -35,7 +35,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10 (tomli is a dependency there)
     import tomli as tomllib
 
-__all__ = ["mann_whitney_u", "compare", "Comparison", "load_run", "device_model", "gpu_id", "DeviceMismatchError",
+__all__ = ["mann_whitney_u", "compare", "Comparison", "load_run", "load_runs", "pick_rank", "is_group", "expand",
+           "device_model", "gpu_id", "DeviceMismatchError",
            "Policy", "load_policy", "parse_policy", "evaluate_policy", "PolicyReport", "Outcome",
            "BaselineStore", "default_baseline_dir", "junit_xml", "write_junit", "MIN_SAMPLES", "PRECISION_KEYS"]
 
@@ -117,9 +118,7 @@ def _noise(r: dict) -> float:
 
 # --------------------------------------------------------------------------------------------- result files
 
-def load_run(path, what: str = "result file") -> dict:
-    """Read a ``tpp bench --json`` file. InputError (naming the file) when missing, not JSON, of an unknown major
-    schema version, or not following the schema."""
+def _read_json(path, what: str):
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -128,11 +127,57 @@ def load_run(path, what: str = "result file") -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the {what}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except ValueError as exc:
         raise InputError(f"{path}: not a JSON {what} ({exc})") from None
+
+
+def is_group(doc) -> bool:
+    """A group file (``tpp bench --all-gpus``, torchrun): several runs in one file."""
+    return isinstance(doc, dict) and doc.get("kind") == "group"
+
+
+def pick_rank(group: dict, rank: int | None, source: str = "result file") -> dict:
+    """One run of a group file, by rank. InputError naming the ranks when ``rank`` is None or not there."""
+    ranks = [r["meta"].get("rank") for r in group["runs"]]
+    listed = ", ".join(str(r) for r in ranks) or "none"
+    if rank is None:
+        raise InputError(f"{source}: a group of {len(ranks)} runs (ranks {listed}): choose one with --rank N")
+    for run in group["runs"]:
+        if run["meta"].get("rank") == rank:
+            return run
+    raise InputError(f"{source}: no run of rank {rank} (ranks {listed})")
+
+
+def load_run(path, what: str = "result file", rank: int | None = None) -> dict:
+    """Read a ``tpp bench --json`` file. InputError (naming the file) when missing, not JSON, of an unknown major
+    schema version, or not following the schema. From a group file, the run of ``rank``."""
+    doc = _read_json(path, what)
+    check_doc(doc, str(path))
+    if is_group(doc):
+        return pick_rank(doc, rank, str(path))
+    if rank is not None and (doc["meta"].get("rank") or 0) != rank:
+        raise InputError(f"{path}: one run (rank {doc['meta'].get('rank') or 0}), not rank {rank}")
+    return doc
+
+
+def load_runs(path, what: str = "result file") -> list[dict]:
+    """Every run in a result file: one for a single run, all of them for a group. A group's missing ranks
+    are reported by the caller (see :func:`missing_of`)."""
+    doc = _read_json(path, what)
+    check_doc(doc, str(path))
+    return expand(doc)
+
+
+def load_file(path, what: str = "result file") -> dict:
+    """A result file as it is: one run, or a group (see :func:`expand`)."""
+    doc = _read_json(path, what)
     check_doc(doc, str(path))
     return doc
+
+
+def expand(doc: dict) -> list[dict]:
+    return list(doc["runs"]) if is_group(doc) else [doc]
 
 
 def check_doc(doc, source: str = "result") -> None:
@@ -172,11 +217,12 @@ def same_model(a: dict, b: dict) -> bool:
 
 
 def gpu_id(doc: dict) -> str:
-    """Which GPU of which node: 'host cuda:0 (GPU-uuid)'."""
+    """Which GPU of which node: 'host cuda:0 (GPU-uuid)'; 'host rank 3 cuda:3 (...)' for a run in a group."""
     dev, meta = doc.get("device") or {}, doc.get("meta") or {}
     label = "cpu" if dev.get("kind") == "cpu" else f"{dev.get('kind') or 'cuda'}:{dev.get('index', 0)}"
     uuid = f" ({dev['uuid']})" if dev.get("uuid") else ""
-    return f"{meta.get('host') or '?'} {label}{uuid}"
+    rank = f" rank {meta['rank']}" if meta.get("rank") is not None else ""
+    return f"{meta.get('node') or meta.get('host') or '?'}{rank} {label}{uuid}"
 
 
 def _measured(r: dict) -> bool:
@@ -237,6 +283,8 @@ def compare(run: dict, baseline: dict, alpha: float = 0.05, allow_mismatch: bool
         raise InputError(f"alpha {alpha}: must be between 0 and 1")
     for doc, name in ((run, "run"), (baseline, "baseline")):
         check_doc(doc, name)
+        if is_group(doc):
+            pick_rank(doc, None, name)  # a group is several GPUs: refuse, naming the ranks
     warnings = []
     if not same_model(run, baseline):
         msg = f"the run measured {_describe(run)}, the baseline {_describe(baseline)}"
@@ -497,7 +545,8 @@ def _baseline_outcomes(pol: BaselinePolicy, run: dict, base: dict | None, where:
 def _peer_outcomes(limit: float, runs: list[dict]) -> list[Outcome]:
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
-        groups.setdefault(((run.get("meta") or {}).get("host"), device_model(run)), []).append(run)
+        meta = run.get("meta") or {}
+        groups.setdefault((meta.get("node") or meta.get("host"), device_model(run)), []).append(run)
     out = []
     for (host, model), members in groups.items():
         if len(members) < 2:
@@ -567,6 +616,16 @@ def _flag_outcomes(check: str, fail: bool, run: dict) -> list[Outcome]:
     return out
 
 
+def _missing_outcomes(doc: dict) -> list[Outcome]:
+    """A rank or GPU a group file names as missing (died, failed, interrupted) fails the 'completed' check."""
+    out = []
+    for m in doc.get("missing", []) if is_group(doc) else []:
+        gid = f"{m.get('node') or '?'} rank {m.get('rank')} {m.get('device') or '?'}"
+        out.append(Outcome(gid, "?", "completed", "*", "fail",
+                           message=f"{m.get('status')}: {m.get('reason')} (its results so far are in the group)"))
+    return out
+
+
 def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
     """Run every check ``policy`` enables over ``runs`` and return the outcomes.
 
@@ -575,16 +634,15 @@ def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
     default directory), a BaselineStore or directory path, or one result document used for every run.
     """
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
-    docs = []
+    docs, out = [], []
     for i, run in enumerate(runs):
+        doc = run if isinstance(run, dict) else load_file(run)
         if isinstance(run, dict):
             check_doc(run, f"run {i + 1}")
-            docs.append(run)
-        else:
-            docs.append(load_run(run))
-    if not docs:
+        docs += expand(doc)
+        out += _missing_outcomes(doc)
+    if not docs and not out:
         raise InputError("no result file to check")
-    out: list[Outcome] = []
     if pol.baseline is not None:
         if isinstance(baseline, dict):
             check_doc(baseline, "baseline")
@@ -603,7 +661,8 @@ def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
             out += _flag_outcomes("throttle", pol.throttle_fail, run)
         if pol.correctness_fail is not None:
             out += _flag_outcomes("correctness", pol.correctness_fail, run)
-    return PolicyReport(out, pol.checks())
+    checks = pol.checks() + (["completed"] if any(o.check == "completed" for o in out) else [])
+    return PolicyReport(out, checks)
 
 
 # --------------------------------------------------------------------------------------------- baselines
@@ -632,6 +691,8 @@ class BaselineStore:
 
     def save(self, doc: dict, replace: bool = False, source: str = "run") -> Path:
         check_doc(doc, source)
+        if is_group(doc):
+            pick_rank(doc, None, source)  # a baseline is one GPU's run
         if not any(_measured(r) for r in doc["results"]):
             raise InputError(f"{source}: has no measured result; a baseline needs at least one")
         model = device_model(doc)

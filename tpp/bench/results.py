@@ -2,6 +2,9 @@
 
 Schema history (``schema_version``; readers reject an unknown major version):
     1.0  first version: meta, device, results (kind matmul|bandwidth), tpp (measured TPP and classification).
+    1.1  groups (``"kind": "group"``: runs, missing, summary; see tpp.bench.group) from ``--all-gpus`` and
+         torchrun/Slurm; a run in a group has meta.rank, meta.node, meta.local_rank, and node and rank in every
+         result. Single-run files are unchanged apart from the version.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from tpp.bench.errors import InputError
 
 __all__ = ["SCHEMA_VERSION", "METHOD_VERSION", "ResultWriter", "read", "validate", "RESULT_KEYS"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 #: Bumped when the measuring method changes (timing, flush, sizes, counting): results across versions differ.
 METHOD_VERSION = 1
 
@@ -39,8 +42,13 @@ def _clean(x):
     return x
 
 
+GROUP_KEYS = ("schema_version", "kind", "meta", "runs", "missing")
+
+
 def validate(doc: dict) -> list[str]:
-    """Problems with a result document ('field: problem'); empty when it follows the schema."""
+    """Problems with a result document or group ('field: problem'); empty when it follows the schema."""
+    if isinstance(doc, dict) and doc.get("kind") == "group":
+        return _validate_group(doc)
     problems = [f"{k}: missing" for k in TOP_KEYS if k not in doc]
     ver = str(doc.get("schema_version", ""))
     if ver.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
@@ -55,6 +63,24 @@ def validate(doc: dict) -> list[str]:
                 problems.append(f"results[{i}]: a measured result needs median and seconds")
             if not isinstance(r.get("correct"), bool):
                 problems.append(f"results[{i}].correct: must be true or false")
+    return problems
+
+
+def _validate_group(doc: dict) -> list[str]:
+    problems = [f"{k}: missing" for k in GROUP_KEYS if k not in doc]
+    ver = str(doc.get("schema_version", ""))
+    if ver.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        problems.append(f"schema_version: {ver!r} is not {SCHEMA_VERSION.split('.')[0]}.x")
+    runs = doc.get("runs", [])
+    if not isinstance(runs, list):
+        return problems + ["runs: not a list"]
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict) or run.get("kind") == "group":
+            problems.append(f"runs[{i}]: not a run document")
+            continue
+        problems += [f"runs[{i}].{p}" for p in validate(run)]
+    if not isinstance(doc.get("missing", []), list):
+        problems.append("missing: not a list")
     return problems
 
 
