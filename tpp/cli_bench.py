@@ -44,23 +44,41 @@ def devices():
 
 
 @click.command()
-@click.option("--device", default="cuda", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--device", default="cuda", show_default=True,
+              help="cpu, cuda or cuda:N (under torchrun, cuda means each rank's cuda:LOCAL_RANK).")
 @click.option("--quick", is_flag=True, help="Canonical shapes and short runs (about a minute on an H100).")
 @click.option("--sweep", is_flag=True, help="Search matmul shapes for the maximum achievable.")
 @click.option("--precision", "precisions", multiple=True,
               type=click.Choice(["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8"]),
               help="Only this precision (repeatable; default: all).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
-              help="Write the result file here, after every result.")
+              help="Write the result file here, after every result (one group file for --all-gpus/torchrun).")
 @click.option("--replace", is_flag=True, help="Overwrite an existing --json file.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
               help="A lab policy file (see 'tpp check'): check the run against it; exit 1 if a check fails.")
 @click.option("--baseline-dir", type=click.Path(file_okay=False),
               help="With --policy: where the baselines are (default: the policy's [baseline] dir, $TPP_BASELINES).")
+@click.option("--all-gpus", is_flag=True,
+              help="Every GPU of this node at once, one process each: stragglers, aggregate TPP, 4A090.")
+@click.option("--devices", "device_list", metavar="LIST",
+              help="Like --all-gpus for these devices only, e.g. cuda:0,cuda:2.")
+@click.option("--straggler-pct", type=click.FloatRange(0, 100, min_open=True), default=10.0, show_default=True,
+              help="--all-gpus/torchrun: a GPU this far below its node's best on a measurement is a straggler.")
+@click.option("--distributed/--no-distributed", default=None,
+              help="Gather every rank to rank 0 (default: on when started by torchrun; --distributed under a "
+                   "plain srun reads SLURM_PROCID/SLURM_NTASKS and MASTER_ADDR/MASTER_PORT).")
+@click.option("--dist-timeout", type=click.IntRange(1), default=1800, show_default=True, metavar="SECONDS",
+              help="Distributed: how long a rank waits for the others to join or to finish.")
 @click.option("--tiny", is_flag=True, hidden=True, envvar="TPP_BENCH_TINY", help="Tiny sizes (tests only).")
 @_handle_errors
-def bench(device, quick, sweep, precisions, json_path, replace, policy_path, baseline_dir, tiny):
+def bench(device, quick, sweep, precisions, json_path, replace, policy_path, baseline_dir, all_gpus, device_list,
+          straggler_pct, distributed, dist_timeout, tiny):
     """Measure the local accelerator: matmul per precision, memory bandwidth, measured TPP and its class.
+
+    With --all-gpus, every GPU of the node is measured at once (one process each) into one group file, with
+    the stragglers, the node's aggregate TPP and the 4A090 paragraph of a computer holding those GPUs. Under
+    torchrun (or srun with --distributed), every rank measures its GPU and rank 0 writes one group file for the
+    whole job; a rank that dies is named and the others' results are kept.
 
     \b
     Example:
@@ -68,20 +86,82 @@ def bench(device, quick, sweep, precisions, json_path, replace, policy_path, bas
         tpp bench --device cpu --quick
         tpp bench --precision bf16 --precision fp8 --sweep --json h100.json
         tpp bench --quick --json run.json --policy lab.toml
+        tpp bench --all-gpus --quick --json node.json --policy lab.toml
+        torchrun --nnodes 4 --nproc-per-node 8 --rdzv-backend c10d --rdzv-endpoint HEAD:29500 \\
+            -m tpp bench --quick --json cluster.json
     """
-    from tpp.bench import report
-    from tpp.bench.runner import BenchConfig, run_bench
-    from tpp.errors import TppError
-    from tpp.render import table
+    from tpp.bench.runner import BenchConfig
+    from tpp.errors import InputError
 
     policy = None
     if policy_path:  # a bad policy file stops before anything is measured
         from tpp import lab
 
         policy = lab.load_policy(policy_path)
+    denv = None
+    if distributed is not False:
+        from tpp.bench import distributed as dd
+
+        denv = dd.detect()
+        if denv is None and distributed:
+            denv = dd.slurm_env()
+    if denv is not None and (all_gpus or device_list):
+        raise InputError("--all-gpus/--devices under torchrun or srun: the launcher already starts one process "
+                         "per GPU (pass --no-distributed to run --all-gpus inside one task)")
+    if all_gpus and device_list:
+        raise InputError("--all-gpus and --devices exclude each other")
     cfg = BenchConfig(device, quick, sweep, tuple(precisions), json_path=json_path, replace=replace, tiny=tiny,
                       argv=tuple(sys.argv))
-    doc = run_bench(cfg, progress=_Progress())
+    if all_gpus or device_list:
+        from tpp.bench import node
+
+        devs = node.parse_devices(device_list) if device_list else tuple(node.cuda_devices())
+        ncfg = node.NodeConfig(devs, quick, sweep, tuple(precisions), tiny, json_path, replace, straggler_pct,
+                               tuple(sys.argv))
+        doc = node.run_node(ncfg, progress=_NodeProgress())
+        _group_output(doc, json_path, policy, policy_path, baseline_dir)
+    elif denv is not None:
+        doc = dd.run_distributed(cfg, denv, progress=_Progress(), timeout_s=dist_timeout,
+                                 straggler_pct=straggler_pct)
+        if denv.rank == 0:
+            _group_output(doc, json_path, policy, policy_path, baseline_dir)
+        else:
+            click.echo(f"rank {denv.rank} ({doc['device']['name']}): {len(doc['results'])} result(s) sent to "
+                       "rank 0")
+    else:
+        from tpp.bench.signals import sigterm_as_interrupt
+
+        with sigterm_as_interrupt():
+            from tpp.bench.runner import run_bench
+
+            doc = run_bench(cfg, progress=_Progress())
+        _single_output(doc, json_path, policy, policy_path, baseline_dir)
+
+
+class _NodeProgress:
+    """One line per process that ends ('[3/8] rank 2 cuda:2 finished'), on stderr."""
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        click.echo(f"[{done}/{total}] {label}", err=True)
+
+
+def _check_policy(policy, policy_path, docs, baseline_dir, n_runs) -> None:
+    from tpp import lab
+    from tpp.cli_lab import echo_policy_report
+    from tpp.errors import TppError
+
+    checked = lab.evaluate_policy(policy, docs, baseline=baseline_dir)
+    click.echo()
+    echo_policy_report(checked, n_runs)
+    if checked.exit_code:
+        raise TppError(f"policy {policy_path}: {len(checked.failures)} check(s) failed")
+
+
+def _single_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
+    from tpp.bench import report
+    from tpp.errors import TppError
+    from tpp.render import table
+
     click.echo(table(report.matmul_rows(doc)))
     click.echo()
     click.echo(table(report.bandwidth_rows(doc)))
@@ -90,14 +170,35 @@ def bench(device, quick, sweep, precisions, json_path, replace, policy_path, bas
     if report.faults(doc):
         raise TppError("correctness check failed: a wrong fast answer is a hardware or library fault")
     if policy is not None:
-        from tpp import lab
-        from tpp.cli_lab import echo_policy_report
+        _check_policy(policy, policy_path, [doc], baseline_dir, 1)
 
-        checked = lab.evaluate_policy(policy, [doc], baseline=baseline_dir)
+
+def _group_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
+    """The per-GPU table, stragglers, aggregate TPP and 4A090 per node, missing ranks; then the policy."""
+    from tpp.bench import group, report
+    from tpp.errors import TppError
+    from tpp.render import table
+
+    if doc["runs"]:
+        click.echo(table(group.gpu_rows(doc)))
         click.echo()
-        echo_policy_report(checked, 1)
-        if checked.exit_code:
-            raise TppError(f"policy {policy_path}: {len(checked.failures)} check(s) failed")
+    click.echo("\n".join(group.report_lines(doc, json_path)))
+    if doc["meta"].get("parts_dir"):
+        click.echo(f"per-process results and logs: {doc['meta']['parts_dir']}")
+    faulty = [f"rank {r['meta'].get('rank')} {', '.join(report.faults(r))}" for r in doc["runs"] if report.faults(r)]
+    if policy is not None:
+        try:
+            _check_policy(policy, policy_path, [doc], baseline_dir, len(doc["runs"]))
+        except TppError:
+            if not (doc["missing"] or faulty):
+                raise
+    if doc["missing"]:
+        names = ", ".join(f"rank {m['rank']} ({m['status']})" for m in doc["missing"])
+        raise TppError(f"{len(doc['missing'])} of {doc['meta']['world_size']} process(es) did not finish: {names}; "
+                       f"the results of the others are kept")
+    if faulty:
+        raise TppError(f"correctness check failed on {'; '.join(faulty)}: a wrong fast answer is a hardware or "
+                       "library fault")
 
 
 def register(cli) -> None:

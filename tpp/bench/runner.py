@@ -333,11 +333,12 @@ def _int8_note(doc: dict) -> None:
                                      f"{r['median'] / best['fp8']:.0%} of fp8; the hardware is not that slow")
 
 
-def run_bench(cfg: BenchConfig, progress=None, db=None) -> dict:
+def run_bench(cfg: BenchConfig, progress=None, db=None, on_save=None) -> dict:
     """Run the benchmark and return the result document (also written to ``cfg.json_path`` after each result).
 
     Args:
         progress: called as progress(done, total, label) before each task (the CLI's live line).
+        on_save: called with the document each time it is saved (torchrun ranks stream it to rank 0).
     Raises:
         DeviceError when the device is not there, InputError for bad options or output path,
         BenchInterrupted on Ctrl-C (after writing what was measured).
@@ -353,7 +354,13 @@ def run_bench(cfg: BenchConfig, progress=None, db=None) -> dict:
     doc = {"schema_version": SCHEMA_VERSION, "meta": _meta(torch, info, cfg), "device": device, "results": [],
            "tpp": None}
     run = _Run(torch, cfg, info, match.spec, writer, progress)
-    save = writer.write if writer else (lambda d: None)
+
+    def save(d: dict) -> None:
+        if writer:
+            writer.write(d)
+        if on_save:
+            on_save(d)
+
     save(doc)
     tasks = _plan(run)
     try:

@@ -1,0 +1,152 @@
+"""torchrun / Slurm: every rank's results gathered to rank 0 into one group file. Two real local processes with
+the gloo backend on the CPU (torch.distributed.run, as `torchrun` runs it), including a rank that dies."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tpp.bench import distributed as dd
+from tpp.bench.errors import InputError
+from tpp.bench.results import validate
+from tpp.cli import cli
+
+torch = pytest.importorskip("torch")
+if not torch.distributed.is_available():  # pragma: no cover
+    pytest.skip("this torch has no torch.distributed", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+HELPER = ROOT / "tests" / "helpers" / "dying_rank.py"
+TORCHRUN = {"RANK": "1", "WORLD_SIZE": "4", "LOCAL_RANK": "1", "GROUP_RANK": "0", "MASTER_ADDR": "node7",
+            "MASTER_PORT": "29400", "TORCHELASTIC_RUN_ID": "abc", "TORCHELASTIC_RESTART_COUNT": "0"}
+
+
+# --------------------------------------------------------------------------------------------- environment
+
+def test_detect_torchrun():
+    d = dd.detect(TORCHRUN)
+    assert (d.rank, d.world_size, d.local_rank, d.node_rank, d.launcher) == (1, 4, 1, 0, "torchrun")
+    assert (d.master_addr, d.master_port) == ("node7", 29400)
+    assert dd.detect({}) is None and dd.detect({"RANK": "0"}) is None
+    plain = {k: v for k, v in TORCHRUN.items() if not k.startswith("TORCHELASTIC")}
+    assert dd.detect(plain).launcher == "env"
+
+
+@pytest.mark.parametrize("change, msg", [
+    ({"RANK": "x"}, r"\$RANK='x' is not an integer"),
+    ({"RANK": "4"}, r"RANK 4 is outside 0..3"),
+    ({"WORLD_SIZE": "0"}, "WORLD_SIZE 0 must be at least 1"),
+    ({"MASTER_ADDR": ""}, r"\$MASTER_ADDR is not set"),
+    ({"MASTER_PORT": "70000"}, "MASTER_PORT 70000 is not a port"),
+    ({"LOCAL_RANK": "-1"}, "LOCAL_RANK -1 is negative"),
+])
+def test_detect_refuses_a_broken_environment(change, msg):
+    with pytest.raises(InputError, match=msg):
+        dd.detect({**TORCHRUN, **change})
+
+
+def test_slurm_environment():
+    env = {"SLURM_PROCID": "9", "SLURM_NTASKS": "16", "SLURM_LOCALID": "1", "SLURM_NODEID": "1",
+           "MASTER_ADDR": "gpu001", "MASTER_PORT": "29500"}
+    d = dd.slurm_env(env)
+    assert (d.rank, d.world_size, d.local_rank, d.node_rank, d.launcher) == (9, 16, 1, 1, "slurm")
+    with pytest.raises(InputError, match="export MASTER_ADDR"):
+        dd.slurm_env({k: v for k, v in env.items() if k != "MASTER_ADDR"})
+    with pytest.raises(InputError, match="start tpp with torchrun or srun"):
+        dd.slurm_env({})
+
+
+def test_device_of_a_rank_and_its_own_file():
+    d = dd.detect({**TORCHRUN, "LOCAL_RANK": "3"})
+    assert dd._device_for("cuda", d) == "cuda:3" and dd._device_for("cpu", d) == "cpu"
+    assert dd._device_for("cuda:0", d) == "cuda:0"
+    assert dd.rank_file("out/cluster.json", 3) == Path("out/cluster.rank3.json")
+
+
+def test_distributed_flag_without_a_launcher_is_one_error_line(monkeypatch):
+    for k in ("RANK", "WORLD_SIZE", "SLURM_PROCID", "SLURM_NTASKS"):
+        monkeypatch.delenv(k, raising=False)
+    r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--distributed"])
+    assert r.exit_code == 1 and r.output.startswith("Error: --distributed: neither torchrun") \
+        and r.output.count("\n") == 1
+
+
+def test_all_gpus_under_torchrun_is_refused(monkeypatch):
+    for k, v in TORCHRUN.items():
+        monkeypatch.setenv(k, v)
+    r = CliRunner().invoke(cli, ["bench", "--all-gpus"])
+    assert r.exit_code == 1 and "the launcher already starts one process per GPU" in r.output
+
+
+# --------------------------------------------------------------------------------------------- two processes
+
+def torchrun(tmp_path, *args, script=None, env=None, timeout=180):
+    """`torchrun --standalone --nproc-per-node 2 -m tpp bench --device cpu --precision fp32 ...` (tiny sizes)."""
+    target = [str(script)] if script else ["-m", "tpp"]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", *target,
+           "bench", "--device", "cpu", "--precision", "fp32", *args]
+    full_env = {**os.environ, "TPP_BENCH_TINY": "1", "PYTHONPATH": str(ROOT), **(env or {})}
+    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        full_env.pop(k, None)
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=full_env, timeout=timeout)
+
+
+def test_two_ranks_gathered_into_one_file(tmp_path):
+    p = torchrun(tmp_path, "--json", "cluster.json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    g = json.loads((tmp_path / "cluster.json").read_text())
+    assert validate(g) == [] and g["kind"] == "group" and g["missing"] == []
+    assert g["meta"]["launcher"] == "torchrun" and g["meta"]["world_size"] == 2 and g["meta"]["interrupted"] is False
+    assert [r["meta"]["rank"] for r in g["runs"]] == [0, 1]
+    for k, run in enumerate(g["runs"]):
+        assert run["meta"]["local_rank"] == k and run["meta"]["launcher"] == "torchrun"
+        assert run["meta"]["interrupted"] is False and run["tpp"]["tpp"] > 0
+        assert {(x["node"], x["rank"]) for x in run["results"]} == {(run["meta"]["host"], k)}
+        assert {x["dtype"] or x["kernel"] for x in run["results"]} >= {"fp32", "triad", "copy"}
+    assert "rank 1 (" in p.stdout and "result(s) sent to rank 0" in p.stdout
+    assert p.stdout.count("results: cluster.json (2 run(s) in one group file)") == 1  # rank 0 only
+    assert "node " in p.stdout and "aggregate measured TPP" in p.stdout
+    assert not list(tmp_path.glob("cluster.rank*.json"))
+
+
+def test_a_rank_that_dies_after_its_first_results_is_named(tmp_path):
+    """Rank 1 crashes (os._exit) at its bandwidth kernels (3 s late, so rank 0 has finished and waits in the
+    gather), after its fp32 result was streamed: rank 0's gather fails, it takes rank 1's streamed result from
+    the store, names rank 1 as died and writes the file."""
+    p = torchrun(tmp_path, "--json", "cluster.json", script=HELPER,
+                 env={"TPP_TEST_DIE_RANK": "1", "TPP_TEST_SLOW_RANK": "1:3"})
+    assert p.returncode != 0
+    out = p.stdout
+    assert "MISSING rank 1 (" in out and ": died: stopped without reporting" in out
+    ours = [ln for ln in p.stderr.splitlines() if ln.startswith(("Error:", "tpp: warning"))]
+    assert ours[0].startswith("tpp: warning: the final gather failed") and ours[1:] == [
+        "Error: 1 of 2 process(es) did not finish: rank 1 (died); the results of the others are kept"]
+    assert str(ROOT / "tpp") not in p.stderr  # torchrun prints its own traceback; none runs through tpp
+    g = json.loads((tmp_path / "cluster.json").read_text())
+    assert validate(g) == []
+    healthy, dead = g["runs"]
+    assert healthy["meta"]["rank"] == 0 and healthy["meta"]["interrupted"] is False
+    assert len(healthy["results"]) >= 8
+    assert dead["meta"]["rank"] == 1 and dead["meta"]["interrupted"] is True
+    assert [x["dtype"] for x in dead["results"]] == ["fp32"] and dead["results"][0]["rank"] == 1
+    assert [(m["rank"], m["status"]) for m in g["missing"]] == [(1, "died")]
+
+
+def test_a_rank_that_dies_while_rank_0_measures(tmp_path):
+    """Rank 0 is still measuring (slowed) when rank 1 crashes: torchrun stops rank 0 with SIGTERM; rank 0 keeps
+    its own results so far and rank 1's, names rank 1, and says it was interrupted."""
+    p = torchrun(tmp_path, "--json", "cluster.json", script=HELPER,
+                 env={"TPP_TEST_DIE_RANK": "1", "TPP_TEST_SLOW_RANK": "0:2"})
+    assert p.returncode != 0
+    assert str(ROOT / "tpp") not in p.stderr
+    err_lines = [ln for ln in p.stderr.splitlines() if ln.startswith("Error:")]
+    assert err_lines == ["Error: interrupted: 2 result(s) of 2 rank(s) kept in cluster.json; rank 1 died"], \
+        p.stdout + p.stderr
+    g = json.loads((tmp_path / "cluster.json").read_text())
+    assert g["meta"]["interrupted"] is True
+    assert [(m["rank"], m["status"]) for m in g["missing"]] == [(0, "interrupted"), (1, "died")]
+    assert [len(r["results"]) for r in g["runs"]] == [1, 1]
