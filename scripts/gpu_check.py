@@ -3,7 +3,9 @@
 
 Checks: discovery and NVML fields present; every precision the device supports measured (or skipped with a
 reason); every correctness check passes; measured <= 1.02 x device-derived peak (at the max clock); bandwidth
-between 50% and 100% of theoretical; telemetry sampled; the Triton kernels ran. Exit 1 on any failure.
+between 50% and 100% of theoretical; telemetry sampled; the Triton kernels ran. Then the node paths, bf16 only:
+``tpp bench --all-gpus`` and ``torchrun --nproc-per-node <GPUs> -m tpp bench``, each giving one group file with
+every GPU, no missing rank, node and rank in every result and a 4A090 paragraph. Exit 1 on any failure.
 
     make gpu-check                 # or: python scripts/gpu_check.py [--device cuda:0] [--json out.json]
 """
@@ -11,7 +13,11 @@ between 50% and 100% of theoretical; telemetry sampled; the Triton kernels ran. 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 
 def check(doc: dict) -> list[str]:
@@ -45,10 +51,54 @@ def check(doc: dict) -> list[str]:
     return bad
 
 
+def check_group(path: Path, n_gpus: int, launcher: str) -> list[str]:
+    """Problems with the group file of --all-gpus or torchrun on this node."""
+    try:
+        g = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        return [f"{launcher}: no group file ({exc})"]
+    bad = [f"{launcher}: rank {m['rank']} missing: {m['reason']}" for m in g.get("missing", [])]
+    ranks = sorted(r["meta"].get("rank") for r in g.get("runs", []))
+    if ranks != list(range(n_gpus)):
+        bad.append(f"{launcher}: ranks {ranks}, want 0..{n_gpus - 1}")
+    for run in g.get("runs", []):
+        rank = run["meta"].get("rank")
+        if any(r.get("rank") != rank or not r.get("node") for r in run["results"]):
+            bad.append(f"{launcher}: rank {rank}: a result without node and rank")
+        bf16 = [r for r in run["results"] if r.get("dtype") == "bf16" and r.get("median")]
+        print(f"  {launcher} rank {rank} {run['device'].get('name')}: bf16 "
+              f"{bf16[0]['median'] if bf16 else None} TFLOPS")
+    for n in (g.get("summary") or {}).get("nodes", []):
+        print(f"  {launcher} node {n['node']}: measured TPP {n['measured_tpp_total']}, 4A090: "
+              f"{n['system']['eccn'] or n['system']['status']}, stragglers {len(n['stragglers'])}")
+        if n["system"]["status"] == "indeterminate":
+            bad.append(f"{launcher}: node {n['node']}: 4A090 indeterminate ({n['system']['reasons']})")
+    return bad
+
+
+def multi(n_gpus: int) -> list[str]:
+    bad = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for launcher, cmd in (
+                ("all-gpus", [sys.executable, "-m", "tpp", "bench", "--all-gpus"]),
+                ("torchrun", [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                              "--nproc-per-node", str(n_gpus), "-m", "tpp", "bench"])):
+            out = Path(tmp) / f"{launcher}.json"
+            print(f"[{launcher}] {' '.join(cmd[2:])} ...", flush=True)
+            p = subprocess.run(cmd + ["--quick", "--precision", "bf16", "--json", str(out)], text=True,
+                               capture_output=True)
+            print(p.stdout[-3000:])
+            if p.returncode != 0:
+                bad.append(f"{launcher}: exit {p.returncode}: {p.stderr.strip().splitlines()[-1:]}")
+            bad += check_group(out, n_gpus, launcher)
+    return bad
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda:0")
     ap.add_argument("--json", default=None, help="also write the result file here")
+    ap.add_argument("--no-multi", action="store_true", help="skip the --all-gpus and torchrun checks")
     args = ap.parse_args(argv)
     from tpp.bench.runner import BenchConfig, run_bench
     from tpp.errors import TppError
@@ -61,6 +111,10 @@ def main(argv=None) -> int:
         print(f"gpu-check: FAIL: {exc}")
         return 1
     problems = check(doc)
+    if not args.no_multi:
+        import torch
+
+        problems += multi(torch.cuda.device_count())
     for p in problems:
         print(f"gpu-check: FAIL: {p}")
     print("gpu-check: OK" if not problems else f"gpu-check: {len(problems)} problem(s)")

@@ -150,3 +150,60 @@ def test_a_rank_that_dies_while_rank_0_measures(tmp_path):
     assert g["meta"]["interrupted"] is True
     assert [(m["rank"], m["status"]) for m in g["missing"]] == [(0, "interrupted"), (1, "died")]
     assert [len(r["results"]) for r in g["runs"]] == [1, 1]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_srun_without_torchrun(tmp_path):
+    """`srun tpp bench --distributed`: ranks from SLURM_PROCID/SLURM_NTASKS, rank 0's host in MASTER_ADDR.
+    Two local processes with the environment srun would give them."""
+    port = str(_free_port())
+    procs = []
+    for rank in (0, 1):
+        env = {**os.environ, "TPP_BENCH_TINY": "1", "PYTHONPATH": str(ROOT), "SLURM_PROCID": str(rank),
+               "SLURM_NTASKS": "2", "SLURM_LOCALID": str(rank), "SLURM_NODEID": "0", "MASTER_ADDR": "127.0.0.1",
+               "MASTER_PORT": port, "OMP_NUM_THREADS": "1"}
+        for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+            env.pop(k, None)
+        procs.append(subprocess.Popen([sys.executable, "-m", "tpp", "bench", "--device", "cpu", "--precision",
+                                       "fp32", "--distributed", "--dist-timeout", "120", "--json", "slurm.json"],
+                                      cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True))
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    g = json.loads((tmp_path / "slurm.json").read_text())
+    assert g["meta"]["launcher"] == "slurm" and [r["meta"]["rank"] for r in g["runs"]] == [0, 1]
+    assert g["missing"] == [] and validate(g) == []
+    assert "result(s) sent to rank 0" in outs[1][0]
+
+
+def test_sigterm_keeps_a_single_runs_results(tmp_path):
+    """A scheduler's SIGTERM (Slurm's time limit) stops a plain `tpp bench` like Ctrl-C: results kept."""
+    import signal
+    import time
+
+    env = {**os.environ, "TPP_BENCH_TINY": "1", "PYTHONPATH": str(ROOT), "TPP_TEST_SLOW_RANK": "0:5"}
+    p = subprocess.Popen([sys.executable, str(HELPER), "bench", "--device", "cpu", "--precision", "fp32",
+                          "--json", "run.json"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    path = tmp_path / "run.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait for the fp32 result to be on disk
+        try:
+            if json.loads(path.read_text())["results"]:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 1
+    assert err.strip().splitlines()[-1] == "Error: interrupted: 1 result(s) kept in run.json"
+    doc = json.loads(path.read_text())
+    assert doc["meta"]["interrupted"] is True and doc["results"][0]["dtype"] == "fp32"
