@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -118,11 +119,13 @@ def bench(device, quick, sweep, precisions, json_path, replace, policy_path, bas
         devs = node.parse_devices(device_list) if device_list else tuple(node.cuda_devices())
         ncfg = node.NodeConfig(devs, quick, sweep, tuple(precisions), tiny, json_path, replace, straggler_pct,
                                tuple(sys.argv))
-        doc = node.run_node(ncfg, progress=_NodeProgress())
+        with _report_interrupted(json_path):
+            doc = node.run_node(ncfg, progress=_NodeProgress())
         _group_output(doc, json_path, policy, policy_path, baseline_dir)
     elif denv is not None:
-        doc = dd.run_distributed(cfg, denv, progress=_Progress(), timeout_s=dist_timeout,
-                                 straggler_pct=straggler_pct)
+        with _report_interrupted(json_path):
+            doc = dd.run_distributed(cfg, denv, progress=_Progress(), timeout_s=dist_timeout,
+                                     straggler_pct=straggler_pct)
         if denv.rank == 0:
             _group_output(doc, json_path, policy, policy_path, baseline_dir)
         else:
@@ -136,6 +139,19 @@ def bench(device, quick, sweep, precisions, json_path, replace, policy_path, bas
 
             doc = run_bench(cfg, progress=_Progress())
         _single_output(doc, json_path, policy, policy_path, baseline_dir)
+
+
+@contextlib.contextmanager
+def _report_interrupted(json_path):
+    """An interrupted group still shows what it kept (the table, the missing ranks) before the Error line."""
+    from tpp.bench.errors import BenchInterrupted
+
+    try:
+        yield
+    except BenchInterrupted as exc:
+        if exc.doc is not None:
+            _group_table(exc.doc, json_path)
+        raise
 
 
 class _NodeProgress:
@@ -173,10 +189,8 @@ def _single_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
         _check_policy(policy, policy_path, [doc], baseline_dir, 1)
 
 
-def _group_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
-    """The per-GPU table, stragglers, aggregate TPP and 4A090 per node, missing ranks; then the policy."""
-    from tpp.bench import group, report
-    from tpp.errors import TppError
+def _group_table(doc, json_path) -> None:
+    from tpp.bench import group
     from tpp.render import table
 
     if doc["runs"]:
@@ -185,6 +199,14 @@ def _group_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
     click.echo("\n".join(group.report_lines(doc, json_path)))
     if doc["meta"].get("parts_dir"):
         click.echo(f"per-process results and logs: {doc['meta']['parts_dir']}")
+
+
+def _group_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
+    """The per-GPU table, stragglers, aggregate TPP and 4A090 per node, missing ranks; then the policy."""
+    from tpp.bench import report
+    from tpp.errors import TppError
+
+    _group_table(doc, json_path)
     faulty = [f"rank {r['meta'].get('rank')} {', '.join(report.faults(r))}" for r in doc["runs"] if report.faults(r)]
     if policy is not None:
         try:

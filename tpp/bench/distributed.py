@@ -361,7 +361,7 @@ def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, st
         where = f"kept in {cfg.json_path}" if writer else "not saved (no --json PATH)"
         others = [f"rank {m['rank']} {m['status']}" for m in g["missing"] if m["rank"] != denv.rank]
         raise BenchInterrupted(f"interrupted: {sum(len(r['results']) for r in g['runs'])} result(s) of "
-                               f"{len(g['runs'])} rank(s) {where}" + (f"; {', '.join(others)}" if others else ""))
+                               f"{len(g['runs'])} rank(s) {where}" + (f"; {', '.join(others)}" if others else ""), g)
     return g
 
 

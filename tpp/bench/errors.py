@@ -10,4 +10,9 @@ class DeviceError(TppError):
 
 
 class BenchInterrupted(TppError):
-    """Ctrl-C during a run. The results measured so far were kept (the message says where)."""
+    """Ctrl-C during a run. The results measured so far were kept (the message says where); ``doc`` is the
+    group document of an interrupted --all-gpus or distributed run (None otherwise), for the report."""
+
+    def __init__(self, message: str, doc: dict | None = None):
+        super().__init__(message)
+        self.doc = doc

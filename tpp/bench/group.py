@@ -101,9 +101,8 @@ def _system(db, runs: list[dict], day) -> dict:
                        datasheet_tpp_total=s.total_tpp)
     if unmatched:
         names = sorted({r["device"].get("name") or "?" for r in runs if not r["device"].get("spec_id")})
-        why = (f"{unmatched} device(s) match no spec entry ({', '.join(names)}): their IC paragraph is unknown, "
-               "so the node's is assessed from the others only")
-        out["reasons"].append(why)
+        why = f"{unmatched} device(s) match no spec entry ({', '.join(names)}): their IC paragraph is unknown"
+        out["reasons"].append(why + (", so the node's is assessed from the others only" if ids else ""))
         if out["eccn"] != "4A090.a":  # nothing known outranks 4A090.a; anything lower could still be raised
             out["status"], out["eccn"] = "indeterminate", None
     if not ids and not unmatched:
@@ -175,7 +174,9 @@ def finish(group: dict, db=None, straggler_pct: float = DEFAULT_STRAGGLER_PCT) -
 # --------------------------------------------------------------------------------------------- rendering
 
 def _n(x, nd=1) -> str:
-    return "-" if x is None else f"{x:,.{nd}f}"
+    if x is None:
+        return "-"
+    return f"{x:,.{nd}f}" if abs(x) >= 1 or x == 0 else f"{x:.3g}"
 
 
 def gpu_rows(group: dict) -> list[dict]:

@@ -206,7 +206,7 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
     if interrupted:
         where = f"kept in {cfg.json_path}" if writer else f"parts kept in {parts_dir}"
         n = sum(len(r["results"]) for r in doc["runs"])
-        raise BenchInterrupted(f"interrupted: {n} result(s) of {len(doc['runs'])} run(s) {where}")
+        raise BenchInterrupted(f"interrupted: {n} result(s) of {len(doc['runs'])} run(s) {where}", doc)
     return doc
 
 
