@@ -62,7 +62,9 @@ def test_slurm_environment():
 
 def test_device_of_a_rank_and_its_own_file():
     d = dd.detect({**TORCHRUN, "LOCAL_RANK": "3"})
-    assert dd._device_for("cuda", d) == "cuda:3" and dd._device_for("cpu", d) == "cpu"
+    assert dd._device_for("cuda", d, visible=8) == "cuda:3" and dd._device_for("cpu", d) == "cpu"
+    assert dd._device_for("cuda", d, visible=1) == "cuda:0"  # the launcher bound one GPU to this task
+    assert dd._device_for("cuda", d, visible=0) == "cuda:3"  # no GPU: discovery reports cuda:3 missing
     assert dd._device_for("cuda:0", d) == "cuda:0"
     assert dd.rank_file("out/cluster.json", 3) == Path("out/cluster.rank3.json")
 
@@ -84,11 +86,11 @@ def test_all_gpus_under_torchrun_is_refused(monkeypatch):
 
 # --------------------------------------------------------------------------------------------- two processes
 
-def torchrun(tmp_path, *args, script=None, env=None, timeout=180):
+def torchrun(tmp_path, *args, script=None, env=None, timeout=180, device="cpu"):
     """`torchrun --standalone --nproc-per-node 2 -m tpp bench --device cpu --precision fp32 ...` (tiny sizes)."""
     target = [str(script)] if script else ["-m", "tpp"]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", *target,
-           "bench", "--device", "cpu", "--precision", "fp32", *args]
+           "bench", "--device", device, "--precision", "fp32", *args]
     full_env = {**os.environ, "TPP_BENCH_TINY": "1", "PYTHONPATH": str(ROOT), **(env or {})}
     for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         full_env.pop(k, None)
@@ -111,6 +113,21 @@ def test_two_ranks_gathered_into_one_file(tmp_path):
     assert p.stdout.count("results: cluster.json (2 run(s) in one group file)") == 1  # rank 0 only
     assert "node " in p.stdout and "aggregate measured TPP" in p.stdout
     assert not list(tmp_path.glob("cluster.rank*.json"))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_ranks_whose_device_is_missing_are_named_with_the_reason(tmp_path):
+    """`--device cuda` (each rank's cuda:LOCAL_RANK) on a machine without CUDA: every rank reports its error
+    through the gather, and rank 0 writes a group naming both."""
+    p = torchrun(tmp_path, "--json", "cluster.json", device="cuda")
+    assert p.returncode != 0
+    g = json.loads((tmp_path / "cluster.json").read_text())
+    assert g["runs"] == [] and [(m["rank"], m["device"], m["status"]) for m in g["missing"]] == \
+        [(0, "cuda:0", "failed"), (1, "cuda:1", "failed")]
+    assert "no CUDA device" in g["missing"][0]["reason"] and g["missing"][0]["reason"].endswith("nothing measured")
+    assert "Error: 2 of 2 process(es) did not finish: rank 0 (failed), rank 1 (failed); nothing was measured" \
+        in p.stderr
+    assert str(ROOT / "tpp") not in p.stderr
 
 
 def test_a_rank_that_dies_after_its_first_results_is_named(tmp_path):

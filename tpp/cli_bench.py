@@ -216,8 +216,9 @@ def _group_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
                 raise
     if doc["missing"]:
         names = ", ".join(f"rank {m['rank']} ({m['status']})" for m in doc["missing"])
+        kept = "the results of the others are kept" if doc["runs"] else "nothing was measured"
         raise TppError(f"{len(doc['missing'])} of {doc['meta']['world_size']} process(es) did not finish: {names}; "
-                       f"the results of the others are kept")
+                       f"{kept}")
     if faulty:
         raise TppError(f"correctness check failed on {'; '.join(faulty)}: a wrong fast answer is a hardware or "
                        "library fault")

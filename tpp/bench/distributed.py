@@ -174,9 +174,19 @@ class _Store:
 
 # --------------------------------------------------------------------------------------------- the run
 
-def _device_for(device: str, denv: DistEnv) -> str:
-    """'cuda' (no index) means this rank's GPU, cuda:LOCAL_RANK; anything else is taken as given."""
-    return f"cuda:{denv.local_rank}" if device.strip().lower() == "cuda" else device
+def _device_for(device: str, denv: DistEnv, visible: int | None = None) -> str:
+    """'cuda' (no index) means this rank's GPU: cuda:LOCAL_RANK, or cuda:0 when the launcher shows this task
+    only one GPU (srun --gpus-per-task=1, CUDA_VISIBLE_DEVICES per rank). Anything else is taken as given."""
+    if device.strip().lower() != "cuda":
+        return device
+    if visible is None:
+        try:
+            import torch
+
+            visible = torch.cuda.device_count()
+        except Exception:  # noqa: BLE001 - no CUDA: discovery says so with the device's name
+            visible = 0
+    return "cuda:0" if visible == 1 else f"cuda:{denv.local_rank}"
 
 
 def _payload(denv: DistEnv, node: str, device: str, status: str, doc: dict | None, error: str | None) -> dict:
