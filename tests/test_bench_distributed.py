@@ -224,3 +224,49 @@ def test_sigterm_keeps_a_single_runs_results(tmp_path):
     assert err.strip().splitlines()[-1] == "Error: interrupted: 1 result(s) kept in run.json"
     doc = json.loads(path.read_text())
     assert doc["meta"]["interrupted"] is True and doc["results"][0]["dtype"] == "fp32"
+
+
+def test_rank_0_keeps_a_partial_group_file_while_it_measures(tmp_path):
+    """While rank 0 measures it rewrites the group file with every rank's streamed results (here every save), so
+    a rank 0 killed outright (SIGKILL) still leaves the others' results on disk."""
+    import time
+
+    env = {**os.environ, "TPP_BENCH_TINY": "1", "PYTHONPATH": str(ROOT), "TPP_TEST_SLOW_RANK": "0:0.5",
+           "TPP_TEST_PARTIAL_EVERY": "0"}
+    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(k, None)
+    p = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+                          str(HELPER), "bench", "--device", "cpu", "--precision", "fp32", "--json", "cluster.json"],
+                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = None
+    deadline = time.monotonic() + 120
+    while p.poll() is None and time.monotonic() < deadline:
+        try:
+            g = json.loads((tmp_path / "cluster.json").read_text())
+        except (OSError, ValueError):
+            g = None
+        if g and g["meta"]["interrupted"] and any(r["meta"]["rank"] == 1 and len(r["results"]) >= 8
+                                                 for r in g["runs"]):
+            seen = g
+        time.sleep(0.05)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, out + err
+    assert seen is not None, "no partial group file with rank 1's results was seen while rank 0 measured"
+    assert validate(seen) == []
+    assert (0, "unfinished") in [(m["rank"], m["status"]) for m in seen["missing"]]
+    final = json.loads((tmp_path / "cluster.json").read_text())
+    assert final["meta"]["interrupted"] is False and final["missing"] == []
+
+
+def test_when_rank_0_dies_the_others_keep_their_own_files(tmp_path):
+    """Rank 0 crashes; torchrun stops rank 1 with SIGTERM; rank 1 writes what it measured to cluster.rank1.json."""
+    p = torchrun(tmp_path, "--json", "cluster.json", script=HELPER,
+                 env={"TPP_TEST_DIE_RANK": "0", "TPP_TEST_SLOW_RANK": "1:2"})
+    assert p.returncode != 0
+    own = json.loads((tmp_path / "cluster.rank1.json").read_text())
+    assert validate(own) == [] and own["meta"]["rank"] == 1 and own["meta"]["interrupted"] is True
+    assert [r["dtype"] for r in own["results"]][:1] == ["fp32"] and own["results"][0]["rank"] == 1
+    assert any(ln.startswith("Error: rank 1 interrupted: ") and ln.endswith("also kept in cluster.rank1.json")
+               for ln in p.stderr.splitlines()), p.stderr
+    partial = json.loads((tmp_path / "cluster.json").read_text())  # rank 0's partial file, from its first result
+    assert partial["meta"]["interrupted"] is True and partial["runs"][0]["meta"]["rank"] == 0

@@ -3,20 +3,24 @@
 TPP_TEST_DIE_RANK: the rank that dies (os._exit, no clean-up: like a crash or the OOM killer);
 TPP_TEST_DIE_WHEN: 'bandwidth' (after its matmul results were sent) or 'start' (before its first result);
 TPP_TEST_SLOW_RANK: a rank that sleeps this long before each bandwidth kernel (so that it is still measuring when
-the other dies), as 'RANK:SECONDS'.
+the other dies), as 'RANK:SECONDS';
+TPP_TEST_PARTIAL_EVERY: seconds between rank 0's partial group files (tpp.bench.distributed.PARTIAL_EVERY_S).
 """
 
 import os
 import sys
 import time
 
-from tpp.bench import runner
+from tpp.bench import distributed, runner
 from tpp.cli import main
 
 rank = int(os.environ.get("RANK", "0"))
 die = os.environ.get("TPP_TEST_DIE_RANK")
 when = os.environ.get("TPP_TEST_DIE_WHEN", "bandwidth")
 slow = os.environ.get("TPP_TEST_SLOW_RANK", "")
+
+if os.environ.get("TPP_TEST_PARTIAL_EVERY"):
+    distributed.PARTIAL_EVERY_S = float(os.environ["TPP_TEST_PARTIAL_EVERY"])
 
 if die is not None and int(die) == rank:
     if when == "start":

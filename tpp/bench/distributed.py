@@ -194,10 +194,21 @@ def _payload(denv: DistEnv, node: str, device: str, status: str, doc: dict | Non
             "error": error, "doc": doc}
 
 
-def _group_from(payloads: dict[int, dict], denv: DistEnv, argv, waited: bool) -> dict:
+def _group_from(payloads: dict[int, dict], denv: DistEnv, argv, waited: bool, partial: bool = False) -> dict:
+    """The group document from every rank's payload. ``partial``: written while rank 0 still measures (ranks
+    still running are 'unfinished', not 'died')."""
     g = grp.new_group(denv.launcher, denv.world_size, argv, master=f"{denv.master_addr}:{denv.master_port}")
     for k in range(denv.world_size):
         p = payloads.get(k)
+        if partial and (p is None or p["status"] == "running"):
+            doc = (p or {}).get("doc")
+            if isinstance(doc, dict) and isinstance(doc.get("results"), list):
+                doc.setdefault("meta", {})["interrupted"] = True
+                g["runs"].append(grp.annotate(doc, rank=k, node=p.get("node"), local_rank=p.get("local_rank"),
+                                              world_size=denv.world_size, launcher=denv.launcher))
+            g["missing"].append(grp.missing_entry(k, (p or {}).get("node"), (p or {}).get("device"), "unfinished",
+                                                  "still measuring when this partial file was written"))
+            continue
         if p is None:
             g["missing"].append(grp.missing_entry(k, None, None, "died",
                                                   "never reported (it did not start, or died before its first "
@@ -288,7 +299,8 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
         if writer and time.monotonic() - last["t"] > PARTIAL_EVERY_S:  # rank 0 keeps a partial group file
             last["t"] = time.monotonic()
             partial = _group_from(_from_store_now(store, denv, _payload(denv, node, device, "running",
-                                                                       _copy(doc), None)), denv, cfg.argv, False)
+                                                                       _copy(doc), None)), denv, cfg.argv, False,
+                                  partial=True)
             partial["meta"]["interrupted"] = True  # not finished yet
             writer.write(partial)
 

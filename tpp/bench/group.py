@@ -66,7 +66,8 @@ def annotate(doc: dict, *, rank: int, node: str | None = None, local_rank: int |
 
 
 def missing_entry(rank: int, node: str | None, device: str | None, status: str, reason: str) -> dict:
-    """status: 'died' (stopped without reporting), 'failed' (reported an error), 'interrupted'."""
+    """status: 'died' (stopped without reporting), 'failed' (reported an error), 'interrupted', or 'unfinished'
+    (in a partial file rank 0 writes while it still measures)."""
     return {"rank": rank, "node": node, "device": device, "status": status, "reason": reason}
 
 
