@@ -622,7 +622,7 @@ def _missing_outcomes(doc: dict) -> list[Outcome]:
     for m in doc.get("missing", []) if is_group(doc) else []:
         gid = f"{m.get('node') or '?'} rank {m.get('rank')} {m.get('device') or '?'}"
         out.append(Outcome(gid, "?", "completed", "*", "fail",
-                           message=f"{m.get('status')}: {m.get('reason')} (its results so far are in the group)"))
+                           message=f"{m.get('status')}: {m.get('reason')}"))
     return out
 
 

@@ -306,17 +306,20 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
 
     status, error = "done", None
     try:
-        with sigterm_as_interrupt():
-            try:
-                doc = run_bench(replace(cfg, device=device, json_path=None, replace=False),
-                                progress=progress if denv.rank == 0 else None, db=db, on_save=stream)
-            except BenchInterrupted:
-                status, doc = "interrupted", last["doc"]
-            except TppError as exc:
-                status, doc, error = "failed", last["doc"], str(exc)
+        with _sigterm_ignored():  # from the end of the measuring on, gathering and writing are not cut short
+            with sigterm_as_interrupt():
+                try:
+                    doc = run_bench(replace(cfg, device=device, json_path=None, replace=False),
+                                    progress=progress if denv.rank == 0 else None, db=db, on_save=stream)
+                except BenchInterrupted:
+                    status, doc = "interrupted", last["doc"]
+                except TppError as exc:
+                    status, doc, error = "failed", last["doc"], str(exc)
+                except Exception as exc:  # noqa: BLE001 - a bug in one rank must not leave the others waiting
+                    status, doc, error = "failed", last["doc"], f"{type(exc).__name__}: {_first(exc)}"
+            if error:
                 store.set(f"error/{denv.rank}", error)
-        store.set(f"status/{denv.rank}", status)
-        with _sigterm_ignored():  # gathering and writing must not be cut short
+            store.set(f"status/{denv.rank}", status)
             return _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, straggler_pct, db)
     finally:
         try:
@@ -393,7 +396,7 @@ def _first(exc: BaseException) -> str:
 
 
 class _sigterm_ignored:
-    """While rank 0 gathers and writes, a SIGTERM is noted and acted on (exit) only after the file is written."""
+    """While a rank gathers and writes, a SIGTERM is only noted: the process ends right after anyway."""
 
     def __enter__(self):
         self.got = False
