@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tpp.bench.results import is_group  # the schema module: json only, no torch
 from tpp.errors import InputError
 
 if sys.version_info >= (3, 11):
@@ -132,11 +133,6 @@ def _read_json(path, what: str):
         raise InputError(f"{path}: not a JSON {what} ({exc})") from None
 
 
-def is_group(doc) -> bool:
-    """A group file (``tpp bench --all-gpus``, torchrun): several runs in one file."""
-    return isinstance(doc, dict) and doc.get("kind") == "group"
-
-
 def pick_rank(group: dict, rank: int | None, source: str = "result file") -> dict:
     """One run of a group file, by rank. InputError naming the ranks when ``rank`` is None or not there."""
     ranks = [r["meta"].get("rank") for r in group["runs"]]
@@ -149,11 +145,18 @@ def pick_rank(group: dict, rank: int | None, source: str = "result file") -> dic
     raise InputError(f"{source}: no run of rank {rank} (ranks {listed})")
 
 
-def load_run(path, what: str = "result file", rank: int | None = None) -> dict:
-    """Read a ``tpp bench --json`` file. InputError (naming the file) when missing, not JSON, of an unknown major
-    schema version, or not following the schema. From a group file, the run of ``rank``."""
+def load_file(path, what: str = "result file") -> dict:
+    """A result file as it is: one run, or a group (see :func:`expand`). InputError (naming the file) when
+    missing, not JSON, of an unknown major schema version, or not following the schema."""
     doc = _read_json(path, what)
     check_doc(doc, str(path))
+    return doc
+
+
+def load_run(path, what: str = "result file", rank: int | None = None) -> dict:
+    """Read one run from a ``tpp bench --json`` file (see :func:`load_file`); from a group file, the run of
+    ``rank``."""
+    doc = load_file(path, what)
     if is_group(doc):
         return pick_rank(doc, rank, str(path))
     if rank is not None and (doc["meta"].get("rank") or 0) != rank:
@@ -162,18 +165,9 @@ def load_run(path, what: str = "result file", rank: int | None = None) -> dict:
 
 
 def load_runs(path, what: str = "result file") -> list[dict]:
-    """Every run in a result file: one for a single run, all of them for a group. A group's missing ranks
-    are reported by the caller (see :func:`missing_of`)."""
-    doc = _read_json(path, what)
-    check_doc(doc, str(path))
-    return expand(doc)
-
-
-def load_file(path, what: str = "result file") -> dict:
-    """A result file as it is: one run, or a group (see :func:`expand`)."""
-    doc = _read_json(path, what)
-    check_doc(doc, str(path))
-    return doc
+    """Every run in a result file: one for a single run, all of them for a group (its missing ranks are in the
+    group's "missing")."""
+    return expand(load_file(path, what))
 
 
 def expand(doc: dict) -> list[dict]:
@@ -636,9 +630,9 @@ def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     docs, out = [], []
     for i, run in enumerate(runs):
-        doc = run if isinstance(run, dict) else load_file(run)
         if isinstance(run, dict):
             check_doc(run, f"run {i + 1}")
+        doc = run if isinstance(run, dict) else load_file(run)
         docs += expand(doc)
         out += _missing_outcomes(doc)
     if not docs and not out:

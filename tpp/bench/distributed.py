@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import signal
 import socket
 import sys
 import time
@@ -27,7 +26,8 @@ from pathlib import Path
 from tpp.bench import group as grp
 from tpp.bench.errors import BenchInterrupted, InputError
 from tpp.bench.results import ResultWriter, _clean
-from tpp.bench.signals import sigterm_as_interrupt
+from tpp.bench.runner import _first_line, run_bench
+from tpp.bench.signals import sigterm_as_interrupt, sigterm_ignored
 from tpp.errors import TppError
 
 __all__ = ["DistEnv", "detect", "slurm_env", "run_distributed", "DistributedError", "rank_file",
@@ -199,62 +199,57 @@ def _group_from(payloads: dict[int, dict], denv: DistEnv, argv, waited: bool, pa
     still running are 'unfinished', not 'died')."""
     g = grp.new_group(denv.launcher, denv.world_size, argv, master=f"{denv.master_addr}:{denv.master_port}")
     for k in range(denv.world_size):
-        p = payloads.get(k)
-        if partial and (p is None or p["status"] == "running"):
-            doc = (p or {}).get("doc")
-            if isinstance(doc, dict) and isinstance(doc.get("results"), list):
-                doc.setdefault("meta", {})["interrupted"] = True
-                g["runs"].append(grp.annotate(doc, rank=k, node=p.get("node"), local_rank=p.get("local_rank"),
-                                              world_size=denv.world_size, launcher=denv.launcher))
-            g["missing"].append(grp.missing_entry(k, (p or {}).get("node"), (p or {}).get("device"), "unfinished",
-                                                  "still measuring when this partial file was written"))
-            continue
-        if p is None:
-            g["missing"].append(grp.missing_entry(k, None, None, "died",
-                                                  "never reported (it did not start, or died before its first "
-                                                  "result)"))
-            continue
-        doc = p.get("doc")
+        p = payloads.get(k) or {}
+        status, doc = p.get("status"), p.get("doc")
+        n = 0
         if isinstance(doc, dict) and isinstance(doc.get("results"), list):
-            if p["status"] != "done":
+            n = len(doc["results"])
+            if status != "done":
                 doc.setdefault("meta", {})["interrupted"] = True
             g["runs"].append(grp.annotate(doc, rank=k, node=p.get("node"), local_rank=p.get("local_rank"),
                                           world_size=denv.world_size, launcher=denv.launcher))
-        n = len(doc["results"]) if isinstance(doc, dict) and isinstance(doc.get("results"), list) else 0
+        if status == "done":
+            continue
         kept = f"{n} result(s) kept" if n else "nothing measured"
-        if p["status"] == "failed":
-            g["missing"].append(grp.missing_entry(k, p.get("node"), p.get("device"), "failed",
-                                                  f"{p.get('error')}; {kept}"))
-        elif p["status"] == "interrupted":
-            g["missing"].append(grp.missing_entry(k, p.get("node"), p.get("device"), "interrupted",
-                                                  f"stopped (Ctrl-C or SIGTERM); {kept}"))
-        elif p["status"] != "done":
-            how = f"still running after {STATUS_WAIT_S:g} s, or" if waited else ""
-            g["missing"].append(grp.missing_entry(k, p.get("node"), p.get("device"), "died",
-                                                  f"stopped without reporting ({how} killed, crashed or its node "
-                                                  f"failed); {kept}"))
+        if partial and status in (None, "running"):
+            how = ("unfinished", "still measuring when this partial file was written")
+        elif not p:
+            how = ("died", "never reported (it did not start, or died before its first result)")
+        elif status == "failed":
+            how = ("failed", f"{p.get('error')}; {kept}")
+        elif status == "interrupted":
+            how = ("interrupted", f"stopped (Ctrl-C or SIGTERM); {kept}")
+        else:
+            wait = f"still running after {STATUS_WAIT_S:g} s, or" if waited else ""
+            how = ("died", f"stopped without reporting ({wait} killed, crashed or its node failed); {kept}")
+        g["missing"].append(grp.missing_entry(k, p.get("node"), p.get("device"), *how))
     return g
 
 
-def _from_store(store: _Store, denv: DistEnv, own: dict) -> dict[int, dict]:
-    """Every rank's last streamed document and status; waits up to STATUS_WAIT_S for ranks still 'running'."""
-    deadline = time.monotonic() + STATUS_WAIT_S
-    while True:
-        status = {k: store.get(f"status/{k}") for k in range(denv.world_size) if k != denv.rank}
-        if all(s not in (None, "running") for s in status.values()) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+def _read_ranks(store: _Store, denv: DistEnv, own: dict) -> dict[int, dict]:
+    """Every other rank's last streamed document, status and identity, as payloads; ``own`` for this rank."""
     out = {denv.rank: own}
-    for k, st in status.items():
-        info = store.get(f"info/{k}")
-        if st is None and info is None:
+    for k in range(denv.world_size):
+        if k == denv.rank:
+            continue
+        info, st, doc = store.get(f"info/{k}"), store.get(f"status/{k}"), store.get(f"run/{k}")
+        if info is None and st is None and doc is None:
             continue
         info = info if isinstance(info, dict) else {}
         st = st if isinstance(st, str) else "running"
-        err = store.get(f"error/{k}") if st == "failed" else None
         out[k] = {"rank": k, "local_rank": info.get("local_rank"), "node": info.get("node"),
-                  "device": info.get("device"), "status": st, "error": err, "doc": store.get(f"run/{k}")}
+                  "device": info.get("device"), "status": st,
+                  "error": store.get(f"error/{k}") if st == "failed" else None, "doc": doc}
     return out
+
+
+def _from_store(store: _Store, denv: DistEnv, own: dict) -> dict[int, dict]:
+    """Like _read_ranks, after waiting up to STATUS_WAIT_S for ranks still 'running' to say how they stopped."""
+    deadline = time.monotonic() + STATUS_WAIT_S
+    while time.monotonic() <= deadline and any(
+            store.get(f"status/{k}") in (None, "running") for k in range(denv.world_size) if k != denv.rank):
+        time.sleep(0.2)
+    return _read_ranks(store, denv, own)
 
 
 def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -265,8 +260,6 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
     Raises BenchInterrupted when this rank was stopped (rank 0 first writes the group; other ranks write their
     own results to :func:`rank_file` when ``cfg.json_path`` is set); DistributedError when the group cannot form.
     """
-    from tpp.bench.runner import run_bench
-
     try:
         import torch.distributed as dist
     except ImportError:
@@ -286,8 +279,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
                                    "fail to start?): nothing was measured") from None
         except Exception as exc:  # noqa: BLE001 - any failure to join is one error line
             raise DistributedError(f"rank {denv.rank}: cannot join the torch.distributed group at "
-                                   f"{denv.master_addr}:{denv.master_port}: {type(exc).__name__}: "
-                                   f"{_first(exc)}") from None
+                                   f"{denv.master_addr}:{denv.master_port}: {_first_line(exc)}") from None
     store = _Store(dist, denv, timeout_s)
     store.set(f"info/{denv.rank}", {"node": node, "device": device, "local_rank": denv.local_rank})
     store.set(f"status/{denv.rank}", "running")
@@ -298,7 +290,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
         store.set(f"run/{denv.rank}", doc)
         if writer and time.monotonic() - last["t"] > PARTIAL_EVERY_S:  # rank 0 keeps a partial group file
             last["t"] = time.monotonic()
-            partial = _group_from(_from_store_now(store, denv, _payload(denv, node, device, "running",
+            partial = _group_from(_read_ranks(store, denv, _payload(denv, node, device, "running",
                                                                        _copy(doc), None)), denv, cfg.argv, False,
                                   partial=True)
             partial["meta"]["interrupted"] = True  # not finished yet
@@ -306,7 +298,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
 
     status, error = "done", None
     try:
-        with _sigterm_ignored():  # from the end of the measuring on, gathering and writing are not cut short
+        with sigterm_ignored():  # from the end of the measuring on, gathering and writing are not cut short
             with sigterm_as_interrupt():
                 try:
                     doc = run_bench(replace(cfg, device=device, json_path=None, replace=False),
@@ -316,7 +308,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
                 except TppError as exc:
                     status, doc, error = "failed", last["doc"], str(exc)
                 except Exception as exc:  # noqa: BLE001 - a bug in one rank must not leave the others waiting
-                    status, doc, error = "failed", last["doc"], f"{type(exc).__name__}: {_first(exc)}"
+                    status, doc, error = "failed", last["doc"], _first_line(exc)
             if error:
                 store.set(f"error/{denv.rank}", error)
             store.set(f"status/{denv.rank}", status)
@@ -332,23 +324,6 @@ def _copy(doc: dict) -> dict:
     return json.loads(json.dumps(_clean(doc)))
 
 
-def _from_store_now(store: _Store, denv: DistEnv, own: dict) -> dict[int, dict]:
-    """Like _from_store without waiting (for the partial file rank 0 writes while it measures)."""
-    out = {denv.rank: own}
-    for k in range(denv.world_size):
-        if k == denv.rank:
-            continue
-        doc, info = store.get(f"run/{k}"), store.get(f"info/{k}")
-        if doc is None and info is None:
-            continue
-        info = info if isinstance(info, dict) else {}
-        st = store.get(f"status/{k}")
-        out[k] = {"rank": k, "local_rank": info.get("local_rank"), "node": info.get("node"),
-                  "device": info.get("device"), "status": st if isinstance(st, str) else "running",
-                  "error": None, "doc": doc}
-    return out
-
-
 def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, straggler_pct, db):
     own = _payload(denv, node, device, status, _copy(doc) if doc else None, error)
     payloads, gathered = None, False
@@ -360,7 +335,7 @@ def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, st
                 payloads, gathered = {p["rank"]: p for p in objs if isinstance(p, dict)}, True
         except Exception as exc:  # noqa: BLE001 - a rank died: fall back on the store
             if denv.rank == 0:
-                print(f"tpp: warning: the final gather failed ({type(exc).__name__}: {_first(exc)}); "
+                print(f"tpp: warning: the final gather failed ({_first_line(exc)}); "
                       "taking the results the ranks streamed", file=sys.stderr)
     if denv.rank != 0:
         if status == "interrupted":
@@ -388,28 +363,3 @@ def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, st
         raise BenchInterrupted(f"interrupted: {sum(len(r['results']) for r in g['runs'])} result(s) of "
                                f"{len(g['runs'])} rank(s) {where}" + (f"; {', '.join(others)}" if others else ""), g)
     return g
-
-
-def _first(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:200] if lines else ""
-
-
-class _sigterm_ignored:
-    """While a rank gathers and writes, a SIGTERM is only noted: the process ends right after anyway."""
-
-    def __enter__(self):
-        self.got = False
-        try:
-            self.old = signal.signal(signal.SIGTERM, self._note)
-        except ValueError:
-            self.old = None
-        return self
-
-    def _note(self, signum, frame):
-        self.got = True
-
-    def __exit__(self, *exc):
-        if self.old is not None:
-            signal.signal(signal.SIGTERM, self.old)
-        return False

@@ -21,29 +21,23 @@ import platform
 import socket
 from collections import Counter
 
-__all__ = ["GROUP_KIND", "DEFAULT_STRAGGLER_PCT", "is_group", "new_group", "annotate", "missing_entry",
-           "summarize", "finish", "gpu_rows", "report_lines"]
+from tpp.bench.report import _n  # one number format for the single-run and the group tables
+from tpp.bench.results import GROUP_KIND, SCHEMA_VERSION, utc_now
 
-GROUP_KIND = "group"
+__all__ = ["DEFAULT_STRAGGLER_PCT", "new_group", "annotate", "missing_entry", "summarize", "finish", "gpu_rows",
+           "report_lines"]
+
 #: A GPU more than this far below the best GPU of its node, on any measurement, is a straggler (gpu-fryer's 10%).
 DEFAULT_STRAGGLER_PCT = 10.0
-
-
-def is_group(doc) -> bool:
-    return isinstance(doc, dict) and doc.get("kind") == GROUP_KIND
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def new_group(launcher: str, world_size: int, argv=(), **meta) -> dict:
     """An empty group document. launcher: 'all-gpus', 'torchrun', 'slurm' or 'env'."""
     from tpp import __version__
-    from tpp.bench.results import SCHEMA_VERSION
 
     m = {"tpp_version": __version__, "python_version": platform.python_version(), "argv": list(argv),
-         "host": socket.gethostname(), "launcher": launcher, "world_size": world_size, "start_time": _now(),
+         "host": socket.gethostname(), "launcher": launcher, "world_size": world_size,
+         "start_time": utc_now(),
          "end_time": None, "interrupted": False}
     m.update(meta)
     return {"schema_version": SCHEMA_VERSION, "kind": GROUP_KIND, "meta": m, "runs": [], "missing": [],
@@ -167,17 +161,12 @@ def finish(group: dict, db=None, straggler_pct: float = DEFAULT_STRAGGLER_PCT) -
         group["meta"]["start_time"] = min(starts + [group["meta"]["start_time"]])
     group["runs"].sort(key=lambda d: (d["meta"].get("rank") is None, d["meta"].get("rank") or 0))
     group["missing"].sort(key=lambda m: m.get("rank") or 0)
-    group["meta"]["end_time"] = _now()
+    group["meta"]["end_time"] = utc_now()
     group["summary"] = summarize(group, db, straggler_pct)
     return group
 
 
 # --------------------------------------------------------------------------------------------- rendering
-
-def _n(x, nd=1) -> str:
-    if x is None:
-        return "-"
-    return f"{x:,.{nd}f}" if abs(x) >= 1 or x == 0 else f"{x:.3g}"
 
 
 def gpu_rows(group: dict) -> list[dict]:

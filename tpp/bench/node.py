@@ -197,9 +197,7 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
     grp.finish(doc, db, cfg.straggler_pct)
     if writer:
         writer.write(doc)
-    if writer:  # everything is in the group file, a failed process's last line too
-        shutil.rmtree(parts_dir, ignore_errors=True)
-    elif not doc["missing"]:
+    if writer or not doc["missing"]:  # everything is in the group file, a failed process's last line too
         shutil.rmtree(parts_dir, ignore_errors=True)
     else:  # no --json and something went wrong: keep the parts and logs for the user
         doc["meta"]["parts_dir"] = str(parts_dir)

@@ -9,6 +9,7 @@ Schema history (``schema_version``; readers reject an unknown major version):
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import os
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from tpp.bench.errors import InputError
 
-__all__ = ["SCHEMA_VERSION", "METHOD_VERSION", "ResultWriter", "read", "validate", "RESULT_KEYS"]
+__all__ = ["SCHEMA_VERSION", "METHOD_VERSION", "GROUP_KIND", "ResultWriter", "read", "validate", "is_group",
+           "utc_now", "RESULT_KEYS"]
 
 SCHEMA_VERSION = "1.1"
 #: Bumped when the measuring method changes (timing, flush, sizes, counting): results across versions differ.
@@ -43,11 +45,23 @@ def _clean(x):
 
 
 GROUP_KEYS = ("schema_version", "kind", "meta", "runs", "missing")
+#: ``"kind"`` of a group file (several runs: --all-gpus, torchrun); a single run has no "kind".
+GROUP_KIND = "group"
+
+
+def is_group(doc) -> bool:
+    """A group file (``tpp bench --all-gpus``, torchrun): several runs in one file."""
+    return isinstance(doc, dict) and doc.get("kind") == GROUP_KIND
+
+
+def utc_now() -> str:
+    """The time stamps of result files: UTC, ISO 8601, to the second."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def validate(doc: dict) -> list[str]:
     """Problems with a result document or group ('field: problem'); empty when it follows the schema."""
-    if isinstance(doc, dict) and doc.get("kind") == "group":
+    if is_group(doc):
         return _validate_group(doc)
     problems = [f"{k}: missing" for k in TOP_KEYS if k not in doc]
     ver = str(doc.get("schema_version", ""))
@@ -75,7 +89,7 @@ def _validate_group(doc: dict) -> list[str]:
     if not isinstance(runs, list):
         return problems + ["runs: not a list"]
     for i, run in enumerate(runs):
-        if not isinstance(run, dict) or run.get("kind") == "group":
+        if not isinstance(run, dict) or is_group(run):
             problems.append(f"runs[{i}]: not a run document")
             continue
         problems += [f"runs[{i}].{p}" for p in validate(run)]

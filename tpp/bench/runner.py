@@ -6,7 +6,6 @@ task at a smaller size and says so; an operation the device cannot run is skippe
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import platform
 import socket
@@ -21,7 +20,7 @@ from tpp.bench.arch import BENCH_PRECISIONS, device_peak_tflops
 from tpp.bench.backend import is_oom, make_backend
 from tpp.bench.devices import discover, match_spec
 from tpp.bench.errors import BenchInterrupted, InputError
-from tpp.bench.results import METHOD_VERSION, SCHEMA_VERSION, ResultWriter
+from tpp.bench.results import METHOD_VERSION, SCHEMA_VERSION, ResultWriter, utc_now
 from tpp.bench.stats import matmul_flops, stream_bytes
 from tpp.bench.timing import Budget, measure
 
@@ -78,16 +77,12 @@ def _git() -> dict | None:
     return {"sha": sha or None, "dirty": bool(dirty)}
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def _meta(torch, info, cfg: BenchConfig) -> dict:
     from tpp import __version__
 
     return {"tpp_version": __version__, "torch_version": torch.__version__, "cuda_version": torch.version.cuda,
             "driver_version": info.driver_version, "python_version": platform.python_version(),
-            "argv": list(cfg.argv), "host": socket.gethostname(), "start_time": _now(), "end_time": None,
+            "argv": list(cfg.argv), "host": socket.gethostname(), "start_time": utc_now(), "end_time": None,
             "method_version": METHOD_VERSION, "git": _git(), "interrupted": False,
             "mode": "tiny" if cfg.tiny else "quick" if cfg.quick else "sweep" if cfg.sweep else "default",
             "timer": "cuda-events" if info.kind == "cuda" else "perf_counter"}
@@ -379,13 +374,13 @@ def run_bench(cfg: BenchConfig, progress=None, db=None, on_save=None) -> dict:
         if progress:
             progress(len(tasks), len(tasks), "done")
     except KeyboardInterrupt:
-        doc["meta"].update(interrupted=True, end_time=_now())
+        doc["meta"].update(interrupted=True, end_time=utc_now())
         save(doc)
         where = f"kept in {cfg.json_path}" if writer else "not saved (no --json PATH)"
         raise BenchInterrupted(f"interrupted: {len(doc['results'])} result(s) {where}") from None
     _int8_note(doc)
     doc["tpp"] = measured_tpp(doc, match.spec)
-    doc["meta"]["end_time"] = _now()
+    doc["meta"]["end_time"] = utc_now()
     save(doc)
     return doc
 
