@@ -83,6 +83,7 @@ class Quantity:
     source: str
     basis: str
     note: str | None = None
+    quote: str | None = None  # the words or table cell on the source page that carry the number
 
     @property
     def estimated(self) -> bool:
@@ -208,7 +209,7 @@ def _quantity(raw, fld: str, sources: dict, pr: _Problems, allow_zero: bool = Fa
     if not isinstance(raw, dict):
         pr.add(fld, f"must be a table {{ value, source, basis }}, got {raw!r}")
         return None
-    extra = set(raw) - {"value", "source", "basis", "note"}
+    extra = set(raw) - {"value", "source", "basis", "note", "quote"}
     if extra:
         pr.add(fld, f"unknown key(s) {sorted(extra)}")
     value = raw.get("value")
@@ -234,7 +235,11 @@ def _quantity(raw, fld: str, sources: dict, pr: _Problems, allow_zero: bool = Fa
     if basis in ("derived", "estimated") and not note:
         pr.add(f"{fld}.note", f"a {basis} value needs a note saying how it was {basis}")
         ok = False
-    return Quantity(float(value), src, basis, note) if ok else None
+    quote = raw.get("quote")
+    if quote is not None and (not isinstance(quote, str) or not quote.strip()):
+        pr.add(f"{fld}.quote", "must be non-empty text (the words on the source page that carry the number)")
+        ok = False
+    return Quantity(float(value), src, basis, note, quote) if ok else None
 
 
 def _strlist(raw, fld: str, pr: _Problems) -> tuple[str, ...]:
