@@ -55,6 +55,7 @@ QUANTITY_FIELDS = {
     "memory_capacity_gb": "memory capacity (GB)",
     "memory_bandwidth_gbps": "memory bandwidth (GB/s)",
     "interconnect_gbps": "interconnect bandwidth (GB/s, bidirectional aggregate)",
+    "published_tpp": "TPP as stated by the vendor or BIS (a check on tpp's arithmetic, never used to classify)",
 }
 _STR_FIELDS = ("id", "name", "vendor", "family", "architecture", "compute_capability", "release_date",
                "process_node", "form_factor", "marketed_for", "memory_type")
@@ -123,6 +124,7 @@ class Accelerator:
     memory_capacity_gb: Quantity | None = None
     memory_bandwidth_gbps: Quantity | None = None
     interconnect_gbps: Quantity | None = None
+    published_tpp: Quantity | None = None
     peak: dict[str, Quantity] = field(default_factory=dict)  # precision name -> dense rate
     dies: tuple[Die, ...] = ()
     sources: dict[str, Source] = field(default_factory=dict)
