@@ -99,10 +99,13 @@ def _emit(rows, as_json, as_csv, fmt, notes=()):
 @click.option("--transistors", type=float, metavar="BILLION", help="Hypothetical chip: transistor count (billions).")
 @click.option("--datacenter/--consumer", "datacenter", default=None,
               help="Designed or marketed for datacenters (overrides the database's marketing for named chips).")
+@click.option("--to", "to", metavar="COUNTRY", help="Add the licence columns for this destination (see 'tpp license').")
+@click.option("--buyer-hq", metavar="COUNTRY", help="With --to: the buyer's headquarters (default: the destination).")
+@click.option("--from-abroad", is_flag=True, help="With --to: a re-export or export from abroad.")
 @click.pass_context
 @_handle_errors
 def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_area, memory_bw, io_bw,
-             transistors, datacenter):
+             transistors, datacenter, to, buyer_hq, from_abroad):
     """Classify accelerators by name, or a hypothetical chip from numbers.
 
     \b
@@ -112,8 +115,10 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
         tpp classify MI300X --json --as-of 2025-03-01
         tpp classify --tpp 3000 --die-area 700 --datacenter
         tpp classify --rate fp16=148 --die-area 814 --memory-bw 4000
+        tpp classify H20 H200 --to China
     """
     from tpp import api, render
+    from tpp.cli_license import determinations
 
     day = api.parse_date(as_of)
     hypothetical = tpp_value is not None or rates
@@ -128,12 +133,14 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
     else:
         db = _db(ctx)
         results = [api.classify(chip, as_of=day, datacenter=datacenter) for chip in api.resolve(db, names)]
+    dets = determinations(results, None if hypothetical else db, to, buyer_hq, from_abroad)
     if as_json:
-        click.echo(render.to_json([c.as_dict() for c in results]), nl=False)
+        click.echo(render.to_json([dict(c.as_dict(), **({"license": d.as_dict()} if dets else {}))
+                                   for c, d in zip(results, dets or results, strict=True)]), nl=False)
     elif explain:
         click.echo("\n\n".join(render.explain(c) for c in results))
     else:
-        rows, notes = render.classify_rows(results)
+        rows, notes = render.classify_rows(results, dets)
         click.echo(f"as of {day.isoformat()}")
         _emit(rows, False, False, fmt, notes)
 
@@ -233,10 +240,12 @@ def _register_command_modules() -> None:
     from tpp.cli_analysis import register as register_analysis
     from tpp.cli_bench import register as register_bench
     from tpp.cli_lab import register as register_lab
+    from tpp.cli_license import register as register_license
 
     register_analysis(cli)
     register_bench(cli)
     register_lab(cli)
+    register_license(cli)
 
 
 _register_command_modules()

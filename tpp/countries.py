@@ -21,7 +21,7 @@ from tpp.errors import SpecError, UnknownCountryError
 from tpp.specs import _Problems, _read_toml, shipped_specs_dir
 
 __all__ = ["Country", "GroupChange", "Resolved", "CountryTable", "load_countries", "countries_path",
-           "normalize_country"]
+           "normalize_country", "country_rows"]
 
 _CODE_RE = re.compile(r"^[A-Z]{2}$")
 _COUNTRY_FIELDS = {"name", "aliases", "groups", "alias_notes", "note", "part746"}
@@ -158,9 +158,17 @@ def _load(path: str) -> CountryTable:
     data = _read_toml(Path(path), pr)
     table = None if data is None else _parse(data, path, pr)
     if pr.items:
-        raise SpecError(pr.items)
+        more = f" (and {len(pr.items) - 1} more problem(s) in this file)" if len(pr.items) > 1 else ""
+        raise SpecError(pr.items[0] + more)
     assert table is not None
     return table
+
+
+def country_rows(table: CountryTable, day: _dt.date, group: str | None = None) -> list[dict]:
+    """One row per country (all, or the members of ``group`` on ``day``), for ``tpp countries``."""
+    chosen = table.members(group, day) if group else list(table)
+    return [{"code": c.code, "name": c.name, "groups": sorted(table.groups_on(c.code, day)),
+             "aliases": list(c.aliases), "part746": c.part746, "note": c.note} for c in chosen]
 
 
 def _date(raw, fld: str, pr: _Problems, required: bool = True) -> _dt.date | None:
