@@ -32,9 +32,12 @@ LETTERS_2025 = D(2025, 4, 9)
 LETTERS_2025_CITE = ("NVIDIA Form 8-K (filed Apr 15, 2025; letters of Apr 9 and 14, 2025); AMD for the MI308 "
                      "(press)")
 LETTER_MAKERS = ("NVIDIA", "AMD")
+LETTERS_NAMED = ("nvidia-h20", "amd-mi308x")  # the parts the letters name (H20; MI308, press)
 #: 90 FR 47212 (Sep 29, 2025): the Affiliates rule; suspended 2025-11-10 to 2026-11-09.
 AFFILIATES = (D(2025, 9, 29), D(2025, 11, 10), D(2026, 11, 10))
-CHINA_CODES = ("CN", "MO")  # Hong Kong resolves to CN
+CHINA_CODES = ("CN", "MO")
+DIFFUSION_TIER1 = ("AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO", "KR", "ES", "SE",
+                   "TW", "GB")  # 90 FR 4544: Tier 1 = the US and these 18  # Hong Kong resolves to CN
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tpp.licensing.case import RULE_CHINA, RULE_DIFFUSION, Case
+from tpp.licensing.case import DIFFUSION_TIER1, RULE_CHINA, RULE_DIFFUSION, Case
 from tpp.licensing.model import Requirement
 from tpp.rules import all_of
 
@@ -48,7 +48,7 @@ def review(case: Case, reqs: list[Requirement]) -> Review:
         _exceptions(case, r, kinds)
     elif "diffusion" in kinds:
         r.missing.append("the AI Diffusion review policy (tpp does not model it)")
-        r.exceptions.append("AIA" if "Tier 1" in reqs[0].text else "LPP")
+        r.exceptions.append("AIA" if case.dest.code in DIFFUSION_TIER1 else "LPP")
         r.notes.append(f"{RULE_DIFFUSION.title}: {'; '.join(t for _, t in RULE_DIFFUSION.thresholds)}")
     else:  # letters only
         r.policy = "not-published"
@@ -127,7 +127,10 @@ def _exceptions(case: Case, r: Review, kinds: set) -> None:
         r.notes.append("licence exceptions NAC/ACA arrived with the 2023 rule (2023-11-17): none under the 2022 rule")
         return
     d5 = case.d5_or_macau(case.dest.code) or case.hq_restricted
-    if "uae" in kinds:
+    if case.dest.part746:
+        r.notes.append(f"{case.dest.name}: Part 746 (15 CFR {case.dest.part746}) requires a licence for these "
+                       "items: NAC/ACA cannot be used")
+    elif "uae" in kinds:
         r.notes.append("UAE: which licence exceptions apply is unresolved (A:5 member named in the .b scope)")
     elif "NAC" in eligible and d5:
         r.exceptions.append("NAC")
