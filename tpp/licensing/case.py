@@ -88,6 +88,12 @@ class Case:
         return released_by(self.release_date, RULE_CHINA.effective)
 
 
+def step_text(step) -> str:
+    """A rule's comparison without its label: 'TPP 15,832 < 21,000? yes'."""
+    text = step.text()
+    return text[len(step.label) + 2:] if text.startswith(step.label + ": ") else text
+
+
 def released_by(release: str | None, day: D) -> bool | None:
     """'2024-03-18', '2024-03' or '2024' released on or before ``day``? None when the text cannot tell."""
     if not release:

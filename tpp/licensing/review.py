@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tpp.licensing.case import DIFFUSION_TIER1, RULE_CHINA, RULE_DIFFUSION, Case
+from tpp.licensing.case import DIFFUSION_TIER1, RULE_CHINA, RULE_DIFFUSION, Case, step_text
 from tpp.licensing.model import Requirement
 from tpp.rules import all_of
 
@@ -97,7 +97,7 @@ def _china(case: Case, r: Review) -> None:
     steps = list(f.steps)
     technical = all_of(*steps) if steps else None
     avail = case.available_in_us()
-    r.conditions += [f"technical: {s.text()}" for s in steps]
+    r.conditions += [f"technical: {step_text(s)}" for s in steps]
     rel = case.release_date or "unknown"
     r.conditions.append(f"commercially available in the United States on {RULE_CHINA.effective.isoformat()} "
                         f"(publication): judged from the release date ({rel}): "
