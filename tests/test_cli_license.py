@@ -47,11 +47,25 @@ def test_classify_to_adds_licence_columns_and_json():
     assert "license" not in json.loads(ok("classify", "H20", "--json", *DAY))[0]
 
 
+def test_classify_to_with_explain_and_a_hypothetical_chip():
+    out = ok("classify", "H20", "--to", "CN", "--explain", *DAY)
+    assert "Verdict:" in out and "-> China (CN)" in out and "Review policy: not published" in out
+    data = json.loads(ok("classify", "--tpp", "5000", "--die-area", "800", "--datacenter", "--to", "VN", "--json",
+                         *DAY))[0]
+    assert data["license"]["license_required"] is True and data["license"]["review_policy"] == "presumption-of-approval"
+
+
+def test_classify_headline_for_the_named_mi308x():
+    out = ok("classify", "MI308X", *DAY)
+    assert "tpp license amd-mi308x --to CN" in out
+
+
 def test_countries_list_and_group():
     out = ok("countries", "--group", "D:5", *DAY)
     assert "22 countries" in out.splitlines()[0] and "Zimbabwe" in out and "Germany" not in out
     rows = json.loads(ok("countries", "--group", "A:5", "--json", "--as-of", "2026-07-22"))
     assert "AE" not in {r["code"] for r in rows} and len(rows) == 37
+    assert "recorded dated changes undone" in ok("countries", "--group", "A:5", "--as-of", "2026-07-22")
     assert len(json.loads(ok("countries", "--json"))) == 200
 
 

@@ -29,6 +29,7 @@ def test_wheel_carries_specs_and_kernels(wheel):
     assert any(n.startswith("tpp/_data/specs/hbm/") for n in names)
     assert any(n.startswith("tpp/_data/kernels/") for n in names)
     assert "tpp/cli.py" in names and not any("tests/" in n for n in names)
+    assert "tpp/_data/specs/countries.toml" in names and "tpp/licensing/engine.py" in names
 
 
 def test_installed_wheel_classifies_outside_the_checkout(wheel, tmp_path):

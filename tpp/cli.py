@@ -138,7 +138,10 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
         click.echo(render.to_json([dict(c.as_dict(), **({"license": d.as_dict()} if dets else {}))
                                    for c, d in zip(results, dets or results, strict=True)]), nl=False)
     elif explain:
-        click.echo("\n\n".join(render.explain(c) for c in results))
+        from tpp.licensing import render_text
+
+        click.echo("\n\n".join(render.explain(c) + (f"\n\n{render_text(d)}" if dets else "")
+                                 for c, d in zip(results, dets or results, strict=True)))
     else:
         rows, notes = render.classify_rows(results, dets)
         click.echo(f"as of {day.isoformat()}")

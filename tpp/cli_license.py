@@ -101,6 +101,9 @@ def countries(group, as_of, as_json, fmt, countries):
         return
     click.echo(f"Country groups on {day.isoformat()} (Supplement No. 1 to 15 CFR Part 740, eCFR of "
                f"{table.vintage.isoformat()}; {len(rows)} countries)")
+    if day < table.vintage:
+        click.echo(f"(before {table.vintage.isoformat()}: the vintage's groups with the recorded dated changes undone, "
+                   "not a text of that day)")
     click.echo(render.table([{"code": r["code"], "name": r["name"], "groups": " ".join(r["groups"]) or "-",
                               "aliases": ", ".join(r["aliases"]) or "-"} for r in rows], fmt))
 
