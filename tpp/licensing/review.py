@@ -49,7 +49,8 @@ def review(case: Case, reqs: list[Requirement]) -> Review:
     elif "diffusion" in kinds:
         r.missing.append("the AI Diffusion review policy (tpp does not model it)")
         r.exceptions.append("AIA" if case.dest.code in DIFFUSION_TIER1 else "LPP")
-        r.notes.append(f"{RULE_DIFFUSION.title}: {'; '.join(t for _, t in RULE_DIFFUSION.thresholds)}")
+        r.notes.append(f"{RULE_DIFFUSION.title}: "
+                       + "; ".join(list(RULE_DIFFUSION.notes) + [t.text() for t in RULE_DIFFUSION.thresholds]))
     else:  # letters only
         r.policy = "not-published"
         r.notes.append("the letters' review policy is not published; licences were granted from Aug 2025 "
@@ -112,8 +113,9 @@ def _china(case: Case, r: Review) -> None:
                          + ("release date (US commercial availability)" if avail is None else "TPP or DRAM bandwidth"))
         return
     r.policy = "case-by-case"
-    volume = dict(RULE_CHINA.thresholds).get("volume")
-    r.conditions += list(CHINA_CERTS) + ([f"volume: {volume}"] if volume else [])
+    volume = RULE_CHINA.t("volume")
+    r.conditions += list(CHINA_CERTS) + [f"volume: aggregate TPP to China/Macau {volume.op} {volume.value:.0%} of the "
+                                         "TPP shipped to US customers of the product"]
     r.notes.append("'total DRAM bandwidth' taken as the chip's total memory bandwidth (its definition in the "
                    "notes to Supp. No. 2 to Part 748 (dd)(1) was not retrieved)")
 
