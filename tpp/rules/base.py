@@ -28,6 +28,8 @@ class Facts:
     has_hbm: bool | None = None
     non_planar: bool | None = None
     hbm_bandwidth_density: float | None = None  # GB/s per mm2, standalone HBM stacks only
+    release_date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY (the 2026 China rule's availability condition)
+    us_available: bool | None = None  # commercially available in the US on 2026-01-15, when given (not derived)
     estimated: tuple[str, ...] = ()
 
 
@@ -199,7 +201,8 @@ class Rule:
 
     def evaluate(self, f: Facts, day: D, prior: dict[str, Finding]) -> Finding:
         outcome, paragraph, steps, reasons, details = self._evaluate(f, day, prior)
-        missing = tuple(dict.fromkeys(s.quantity for s in steps if s.holds is None))
+        extra_missing = details.pop("missing", ())  # unknown inputs that are not numbers (a release date)
+        missing = tuple(dict.fromkeys([*(s.quantity for s in steps if s.holds is None), *extra_missing]))
         if outcome != "indeterminate":
             missing = ()
         lines = [s.text() for s in steps] + list(reasons)
