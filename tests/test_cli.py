@@ -74,7 +74,8 @@ def test_classify_json_contract():
         assert JSON_KEYS <= set(obj)
         rules = {f["rule"]: f for f in obj["findings"]}
         assert set(rules) == {"3a090-2022", "3a090-2023", "3a090c-hbm-2024", "foundry-2025", "ai-diffusion-2025",
-                              "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill"}
+                              "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill",
+                              "ai-overwatch-bill"}
         for f in obj["findings"]:
             assert {"rule", "in_force", "outcome", "reasons"} <= set(f)
     h20, h200, mi300x = data
@@ -165,7 +166,7 @@ def test_show_hbm_stack():
 def test_rules_lists_every_rule_with_status():
     out = ok("rules", *AS_OF)
     for rid in ("3a090-2022", "3a090-2023", "3a090c-hbm-2024", "foundry-2025", "ai-diffusion-2025",
-                "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill"):
+                "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill", "ai-overwatch-bill"):
         assert rid in out
     rows = {r["id"]: r for r in json.loads(ok("rules", "--json", "--as-of", "2023-01-01"))}
     assert rows["3a090-2022"]["in force"] == "yes" and rows["3a090-2023"]["in force"] == "no"

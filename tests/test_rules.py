@@ -267,7 +267,7 @@ def test_reasons_are_rendered_from_steps():
 
 def test_every_rule_has_citation_dates_and_outcomes():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 9
+    assert len(ids) == len(set(ids)) == 10
     for r in RULES:
         assert r.citation and r.title and r.thresholds and r.outcomes
         assert r.status in ("law", "not-enforced", "proposal")
@@ -297,3 +297,26 @@ def test_api_rates_are_checked_in_either_form(rates, message):
     with pytest.raises(InputError, match=message):
         classify_numbers(rates=rates, die_area_mm2=800, datacenter=True, as_of=DAY)
     assert classify_numbers(rates={"FP16": 148}, die_area_mm2=814, datacenter=True, as_of=DAY).tpp == 2368
+
+
+@pytest.mark.parametrize("kw,expected", [
+    (dict(tpp=21000, area=None, memory_bandwidth_gbps=1, interconnect_gbps=1), "restricted-ic"),      # at 21,000
+    (dict(tpp=20999, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1, release_date="2025-06-01"),
+     "covered-ic"),                                                   # a 2025 part: only (1)-(2) restrict it
+    (dict(tpp=4800, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1, release_date="2026-01-02"),
+     "restricted-ic"),                                                # marketed after 2026-01-01: (3) at 4,800
+    (dict(tpp=4800, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1, release_date="2026-01-01"),
+     "covered-ic"),                                                   # on 2026-01-01 is not after it
+    (dict(tpp=4800, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1), "indeterminate"),  # date unknown
+    (dict(tpp=1600, area=1600 / 21, memory_bandwidth_gbps=1, interconnect_gbps=1), "restricted-ic"),  # PD 21
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1399.9, interconnect_gbps=1), "not-covered"),
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1400, interconnect_gbps=1), "covered-ic"),
+    (dict(tpp=30000, area=None, memory_bandwidth_gbps=1, interconnect_gbps=1, dc=False), "not-covered"),
+    (dict(tpp=30000, area=None, memory_bandwidth_gbps=1, interconnect_gbps=1, dc=None), "indeterminate"),
+])
+def test_ai_overwatch_bill(kw, expected):
+    kw = dict(kw)
+    tpp, area = kw.pop("tpp"), kw.pop("area")
+    f = c(tpp, area, **kw).finding("ai-overwatch-bill")
+    assert f.outcome == expected
+    assert not f.in_force and f.status == "proposal (bill, not law)"
