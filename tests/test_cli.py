@@ -141,8 +141,12 @@ def test_click_usage_errors_do_not_traceback():
 
 def test_list_sort_filter_and_formats():
     out = ok("list", "--sort", "tpp", *AS_OF)
-    assert "amd-mi355x" in out.splitlines()[2]     # the largest TPP comes first; unknown (MI308X) last
-    assert "amd-mi308x" in out.splitlines()[-1]
+    rows = json.loads(ok("list", "--sort", "tpp", "--json", *AS_OF))
+    known = [r["tpp"] for r in rows if r["tpp"] is not None]
+    assert known == sorted(known, reverse=True) and known[0] == max(known)  # largest TPP first
+    first_unknown = next(i for i, r in enumerate(rows) if r["tpp"] is None)
+    assert all(r["tpp"] is None for r in rows[first_unknown:])           # unknown TPP last
+    assert rows[0]["id"] in out.splitlines()[2] and "amd-mi308x" in out
     rows = json.loads(ok("list", "--vendor", "amd", "--json"))
     assert rows and {r["vendor"] for r in rows} == {"AMD"}
     controlled = list(csv.DictReader(io.StringIO(ok("list", "--status", "controlled", "--csv", *AS_OF))))
