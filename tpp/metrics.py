@@ -6,7 +6,6 @@ No I/O and no imports beyond the standard library: these functions are what the 
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 from tpp.errors import InputError

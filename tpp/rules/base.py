@@ -6,7 +6,8 @@ import datetime as _dt
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["D", "Facts", "Threshold", "Step", "Finding", "Rule", "cmp", "all_of", "any_of", "fmt_num", "fmt_pct", "fmt_vs"]
+__all__ = ["D", "Facts", "Threshold", "Step", "Finding", "Rule", "cmp", "all_of", "any_of", "fmt_num", "fmt_pct",
+           "fmt_vs"]
 
 D = _dt.date
 
