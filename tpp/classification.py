@@ -31,6 +31,8 @@ class Hypothetical:
     interconnect_gbps: float | None = None
     transistors_billion: float | None = None
     has_hbm: bool | None = None
+    release_date: str | None = None   # YYYY-MM-DD, YYYY-MM or YYYY
+    us_available: bool | None = None  # commercially available in the US on 2026-01-15 (the China rule's condition)
 
     kind = "hypothetical"
     id = "hypothetical"
@@ -253,7 +255,8 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
         die_area_reason=area.reason, datacenter=dc,
         memory_bandwidth_gbps=_v(chip.memory_bandwidth_gbps), interconnect_gbps=_v(chip.interconnect_gbps),
         transistors_billion=_v(chip.transistors_billion), has_hbm=chip.has_hbm,
-        non_planar=any(d.non_planar for d in dies) if dies else None, estimated=tuple(dict.fromkeys(estimated)))
+        non_planar=any(d.non_planar for d in dies) if dies else None, release_date=chip.release_date,
+        estimated=tuple(dict.fromkeys(estimated)))
     inputs = [_input(chip, PRECISIONS[p][0], chip.peak[p]) for p in tppr.binding]
     for d in chip.dies:
         if d.area_mm2 is not None:
@@ -299,7 +302,8 @@ def classify_hypothetical(h: Hypothetical, as_of: _dt.date | None = None) -> Cla
                   performance_density=pd, die_area_mm2=h.die_area_mm2, die_area_reason=area.reason,
                   datacenter=h.datacenter, memory_bandwidth_gbps=h.memory_bandwidth_gbps,
                   interconnect_gbps=h.interconnect_gbps, transistors_billion=h.transistors_billion,
-                  has_hbm=h.has_hbm, non_planar=True if h.die_area_mm2 else None)
+                  has_hbm=h.has_hbm, non_planar=True if h.die_area_mm2 else None, release_date=h.release_date,
+                  us_available=h.us_available)
     inputs = [{"input": "tpp" if not h.rates else "rates", "value": h.tpp if not h.rates else h.rates,
                "basis": "given", "note": "from the command line", "source": "user", "url": None}]
     return _finish(h.id, h.name, None, "hypothetical", day, facts, tppr if h.rates else None,
