@@ -246,7 +246,7 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     estimated = []
     if area.estimated:
         estimated += ["PD"]
-    if any(chip.peak[p].estimated for p in tppr.binding):
+    if tppr.binding and all(chip.peak[p].estimated for p in tppr.binding):  # a published equal rate carries it
         estimated += ["TPP", "PD"]
     for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
                     ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion)):
