@@ -324,7 +324,9 @@ def test_inventory_with_mixed_separators_is_refused():
 
 
 def test_fleet_reads_a_generator_once_and_classifies_each_chip_day_once(db, monkeypatch):
-    from tpp.analysis import fleet as fleet_module
+    import importlib
+
+    fleet_module = importlib.import_module("tpp.analysis.fleet")  # the module (tpp.analysis.fleet is the function)
 
     calls = []
     real = fleet_module.classify
