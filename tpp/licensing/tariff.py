@@ -23,11 +23,11 @@ def tariff_232(c: Classification) -> Tariff232:
     if not f.in_force:
         return Tariff232("none", f"not in force on {c.as_of.isoformat()} ({RULE_TARIFF.dates_text()})", ())
     band = f.outcome
-    if band.startswith("band"):
-        steps = [step_text(s) for s in f.steps if s.label == band]
-        return Tariff232(band, f"meets the technical parameters of 9903.79.01 ({band}: {'; '.join(steps)}); "
-                               "whether the duty is owed depends on the conditions", TARIFF_CONDITIONS)
+    if band == "none":
+        return Tariff232("none", "does not meet the technical parameters of 9903.79.01", ())
     if band == "indeterminate":
         return Tariff232(band, "cannot tell whether it meets the parameters of 9903.79.01: "
                                + ", ".join(f.missing or ("inputs unknown",)) + " unknown", TARIFF_CONDITIONS)
-    return Tariff232("none", "does not meet the technical parameters of 9903.79.01", ())
+    steps = [step_text(s) for s in f.steps if s.label == band] or [step_text(s) for s in f.steps if s.holds]
+    return Tariff232(band, f"meets the technical parameters of 9903.79.01 ({band}: {'; '.join(steps)}); "
+                           "whether the duty is owed depends on the conditions", TARIFF_CONDITIONS)
