@@ -23,8 +23,9 @@ def tariff_232(c: Classification) -> Tariff232:
     if not f.in_force:
         return Tariff232("none", f"not in force on {c.as_of.isoformat()} ({RULE_TARIFF.dates_text()})", ())
     band = f.outcome
-    if band == "none":
-        return Tariff232("none", "does not meet the technical parameters of 9903.79.01", ())
+    if band in ("none", "not-applicable"):
+        return Tariff232("none", "does not meet the technical parameters of 9903.79.01"
+                         + (" (not a logic IC)" if band == "not-applicable" else ""), ())
     if band == "indeterminate":
         return Tariff232(band, "cannot tell whether it meets the parameters of 9903.79.01: "
                                + ", ".join(f.missing or ("inputs unknown",)) + " unknown", TARIFF_CONDITIONS)
