@@ -233,10 +233,12 @@ def _register_command_modules() -> None:
     from tpp.cli_analysis import register as register_analysis
     from tpp.cli_bench import register as register_bench
     from tpp.cli_lab import register as register_lab
+    from tpp.cli_site import register as register_site
 
     register_analysis(cli)
     register_bench(cli)
     register_lab(cli)
+    register_site(cli)
 
 
 _register_command_modules()

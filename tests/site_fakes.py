@@ -1,0 +1,30 @@
+"""Determinations shaped like issue 10's JSON contract, for testing the site without the licensing engine."""
+
+from tpp.classification import classify
+
+_POLICY = {"CN": "presumption-of-denial", "MO": "presumption-of-denial", "HK": "presumption-of-denial",
+           "RU": "presumption-of-denial", "VN": "case-by-case", "SA": "case-by-case", "AE": "not-published",
+           "MY": "presumption-of-approval"}
+
+
+def fake_determine(chip, dest, as_of, db, note=None):
+    """A contract-shaped dict: a 3A090.a part needs a licence to the D-group-like destinations above; a
+    3A090.b part is NAC-eligible; an indeterminate one cannot be decided; a not-controlled one needs none."""
+    c = classify(chip, as_of)
+    hq = dest.buyer_hq or dest.code
+    required = None if c.status == "indeterminate" else (
+        c.status == "controlled" and (dest.code in _POLICY or hq in _POLICY))
+    policy = _POLICY.get(hq, _POLICY.get(dest.code)) if required else None
+    exceptions = ["NAC", "ACA"] if required and (c.paragraph or "").startswith("3A090.b") else []
+    return {
+        "id": c.id, "name": c.name, "destination": dest.code, "buyer_hq": hq, "export_from": "united-states",
+        "as_of": as_of.isoformat(), "eccn": c.eccn, "license_required": required,
+        "requirements": [{"basis": f"{c.paragraph} RS scope", "citation": "15 CFR 742.6(a)(6)(iii)",
+                          "text": f"a licence is required for {dest.label}"}] if required else [],
+        "review_policy": policy, "license_exceptions": exceptions,
+        "conditions": ["the exporter certifies US supply"] if policy == "case-by-case" else [],
+        "notes": ["screen the parties (Entity List, Affiliates rule)"] + ([note] if note else []),
+        "missing": ["die area"] if required is None else [],
+        "tariff_232": {"band": "none", "conditions": ["HTS heading 8473.30"]},
+        "provenance": {"ecfr": "2026-07-23", "rules_checked": "2026-11-20"},
+    }
