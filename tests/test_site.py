@@ -4,7 +4,6 @@ the downloads' contracts, the licence cells, and the command's handling of OUT_D
 import html
 import json
 import re
-import shutil
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -151,7 +150,7 @@ def test_licence_map_cells_carry_text_and_link_to_their_explanation(site, db):
     assert len(cells) == len(db) * len(lic.DESTINATIONS)
     seen = {css for css, *_ in cells}
     assert {"lic-denial", "lic-case", "lic-free", "lic-unknown"} <= seen
-    for css, cid, key, head, policy, exc in cells:
+    for _css, _cid, _key, head, policy, exc in cells:
         assert head.strip() and policy.strip() and exc.startswith("exceptions: ")
     h200 = {key: (css, head, policy) for css, cid, key, head, policy, _ in cells if cid == "nvidia-h200-sxm"}
     assert h200["CN"] == ("lic-denial", "licence required", "presumption of denial")

@@ -141,7 +141,8 @@ def _downloads(w: _Writer, db, classes, licences: dict) -> list[dict]:
     w.write("data/classifications.csv", _classification_csv(objs))
     out = [
         {"href": "data/database.csv", "what": "the database, one row per accelerator", "contract": "tpp list --csv"},
-        {"href": "data/database.json", "what": "the database, one object per accelerator", "contract": "tpp list --json"},
+        {"href": "data/database.json", "what": "the database, one object per accelerator",
+         "contract": "tpp list --json"},
         {"href": "data/classifications.json", "what": "every accelerator's classification under every rule",
          "contract": "tpp classify --json"},
         {"href": "data/classifications.csv", "what": "the scalar keys of each classification object, flags joined "
