@@ -1,6 +1,10 @@
 """Determinations shaped like issue 10's JSON contract, for testing the site without the licensing engine."""
 
+import datetime as dt
+
 from tpp.classification import classify
+
+VINTAGE = dt.date(2026, 7, 23)
 
 _POLICY = {"CN": "presumption-of-denial", "MO": "presumption-of-denial", "HK": "presumption-of-denial",
            "RU": "presumption-of-denial", "VN": "case-by-case", "SA": "case-by-case", "AE": "not-published",
@@ -25,6 +29,13 @@ def fake_determine(chip, dest, as_of, db, note=None):
         "conditions": ["the exporter certifies US supply"] if policy == "case-by-case" else [],
         "notes": ["screen the parties (Entity List, Affiliates rule)"] + ([note] if note else []),
         "missing": ["die area"] if required is None else [],
-        "tariff_232": {"band": "none", "conditions": ["HTS heading 8473.30"]},
-        "provenance": {"ecfr": "2026-07-23", "rules_checked": "2026-11-20"},
+        "tariff_232": {"band": "none", "text": "none", "conditions": ["HTS heading 8473.30"]},
+        "provenance": _provenance(as_of),
     }
+
+
+def _provenance(day):
+    age = (day - VINTAGE).days
+    warning = f"STALE: checked against the eCFR of {VINTAGE}, {age} days before {day}" if age > 90 else None
+    return {"ecfr_vintage": VINTAGE.isoformat(), "rules_checked": "2026-11-20", "age_days": age, "stale": age > 90,
+            "warning": warning, "sources": ["eCFR"]}

@@ -75,7 +75,7 @@ def test_every_chip_has_a_page_and_a_memo(site, db):
 
 
 def test_every_link_resolves_to_a_file_in_the_site(site, pages):
-    checked = 0
+    checked, ids = 0, {}
     for page in pages:
         for _tag, _attr, url, _rel in _parse(page).links:
             if re.match(r"^(https?:|doi:|mailto:)", url):
@@ -84,7 +84,9 @@ def test_every_link_resolves_to_a_file_in_the_site(site, pages):
             path = (page.parent / target).resolve() if target else page
             assert path.is_file() and site.resolve() in path.parents, f"{page.name}: {url} does not resolve"
             if frag and path.suffix == ".html":
-                assert frag in _parse(path).ids, f"{page.name}: {url}: no element with id {frag!r}"
+                if path not in ids:
+                    ids[path] = _parse(path).ids
+                assert frag in ids[path], f"{page.name}: {url}: no element with id {frag!r}"
             checked += 1
     assert checked > 56 * 20
 
@@ -160,7 +162,10 @@ def test_licence_map_cells_carry_text_and_link_to_their_explanation(site, db):
     assert all(css in legend for css, *_ in lic.LEGEND)
     page = " ".join(_text(site / "chips" / "nvidia-h200-sxm.html").split())
     assert "China: licence required" in page and "15 CFR 742.6(a)(6)(iii)" in page
-    assert "screen the parties (Entity List, Affiliates rule)" in page and "ecfr: 2026-07-23" in page
+    assert "screen the parties (Entity List, Affiliates rule)" in page
+    assert "country groups and licence scopes as in the eCFR of 2026-07-23 (123 days before 2026-11-23)" in page
+    assert "STALE: checked against the eCFR of 2026-07-23, 123 days before 2026-11-23" in page
+    assert "Section 232 tariff none (conditions: HTS heading 8473.30)" in page
 
 
 @pytest.mark.parametrize("d, css, words", [
@@ -263,6 +268,8 @@ def test_cli_writes_refuses_and_replaces(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["site", str(out), "--replace", "--as-of", "2026-13-01"])
     assert r.exit_code != 0 and "Error:" in r.output and "Traceback" not in r.output
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
+    r = CliRunner().invoke(cli, ["site", "/proc/no-such/site"])
+    assert r.exit_code == 1 and r.output.startswith("Error: /proc/no-such/site: cannot write: ")
 
 
 def test_without_the_plot_extra_or_the_licence_engine_the_site_says_so(tmp_path, db, monkeypatch):
@@ -292,3 +299,27 @@ def test_without_jinja2_one_error_line(tmp_path, monkeypatch):
 def test_templates_and_assets_ship_in_the_package():
     pkg = ROOT / "tpp" / "site"
     assert {p.name for p in (pkg / "templates").glob("*.html")} >= {"base.html", "index.html", "chip.html"}
+
+
+def test_the_licensing_engine_answers_on_the_site(tmp_path, db):
+    """The real call (tpp.site.licence.engine) on two chips: H20 (the 2025 letters) and H200 (the 2026 China rule)."""
+    from tpp.specs import Database
+
+    if lic.engine() is None:
+        pytest.skip("this tpp has no licensing engine (tpp.licensing)")
+    small = Database([db.get("nvidia-h20"), db.get("nvidia-h200-sxm")])
+    out = tmp_path / "out"
+    result = build_site(small, out, as_of=TODAY)
+    assert result.licences and result.chips == 2
+    answers = {(d["id"], d["destination"], d["buyer_hq"]): d
+               for d in json.loads((out / "data" / "licences.json").read_text())}
+    assert len(answers) == 2 * (len(lic.DESTINATIONS) - 1)  # Hong Kong is answered as China
+    doc = (out / "licences.html").read_text("utf-8")
+    for (cid, dest, hq), d in answers.items():
+        key = dest if hq == dest else f"{dest}-hq-{hq}"
+        c = lic.cell(d)
+        assert f'href="chips/{cid}.html#licence-{key}"><strong>{c.headline}</strong>' in doc
+    assert answers[("nvidia-h200-sxm", "CN", "CN")]["license_required"] is True
+    page = " ".join(_text(out / "chips" / "nvidia-h20.html").split())
+    checked = answers[("nvidia-h20", "CN", "CN")]["provenance"]["rules_checked"]
+    assert f"rules last checked: {checked}" in page

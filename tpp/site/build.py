@@ -184,19 +184,12 @@ def _assets(w: _Writer) -> None:
 # --------------------------------------------------------------------------------------------- pages
 
 def _rules_checked(licences: dict) -> str | None:
-    """The date the rules were last checked: tpp.rules.RULES_CHECKED, else the licence answers' provenance."""
-    from tpp import rules
-
-    checked = getattr(rules, "RULES_CHECKED", None)
-    if checked:
-        return str(checked)
+    """The date the rules were last checked: ``rules_checked`` of the licence answers' provenance (issue 10)."""
     for per in licences.values():
         for d in per.values():
             prov = d.get("provenance")
-            if isinstance(prov, dict):
-                for k, v in prov.items():
-                    if "rules" in k and v:
-                        return str(v)
+            if isinstance(prov, dict) and prov.get("rules_checked"):
+                return str(prov["rules_checked"])
     return None
 
 
@@ -216,16 +209,68 @@ def _chip_page(env, site, db, h, licences: dict) -> str:
         cells={k: lic.cell(d) for k, d in licences.get(c.id, {}).items()}, policy_text=lic.POLICY_TEXT)
 
 
+@dataclass(frozen=True)
+class _Data:
+    """Everything computed once and shown on several pages."""
+
+    db: object
+    day: _dt.date
+    heads: list        # one tpp.analysis.Headroom per chip (its .classification is the chip's Classification)
+    licences: dict     # chip id -> {destination key: determination dict}
+
+    @property
+    def classes(self) -> list:
+        return [h.classification for h in self.heads]
+
+
+def _pages(w: _Writer, env, site: dict, data: _Data, maps, maps_note, downloads, lic_note) -> None:
+    from tpp.report import build_memo, to_markdown
+
+    classes, common = data.classes, {"site": site, "root": ""}
+    rows = [model.index_row(c, data.db.get(c.id)) for c in classes]
+    w.write("index.html", env.get_template("index.html").render(
+        **common, page="index", title="Accelerators", rows=rows,
+        vendors=sorted({r["vendor"] for r in rows}), statuses=model.STATUS_TEXT))
+    for h in data.heads:
+        w.write(f"chips/{h.classification.id}.html", _chip_page(env, site, data.db, h, data.licences))
+        w.write(f"chips/{h.classification.id}.md", to_markdown(build_memo(h.classification, h)))
+    w.write("rules.html", env.get_template("rules.html").render(
+        **common, page="rules", title="Rules", rules=model.rule_views(data.day), timeline=model.timeline(data.day)))
+    w.write("maps.html", env.get_template("maps.html").render(
+        **common, page="maps", title="Threshold maps", maps=maps, note=maps_note))
+    w.write("licences.html", env.get_template("licences.html").render(
+        **common, page="licences", title="Licence map", chips=classes, destinations=lic.DESTINATIONS,
+        cells={cid: {k: lic.cell(d) for k, d in per.items()} for cid, per in data.licences.items()},
+        legend=lic.LEGEND, note=lic_note))
+    w.write("downloads.html", env.get_template("downloads.html").render(
+        **common, page="downloads", title="Downloads", downloads=downloads))
+
+
+def _write_all(tmp: Path, env, data: _Data, lic_note) -> tuple[_Writer, bool, str | None]:
+    w = _Writer(tmp)
+    site = {"as_of": data.day.isoformat(), "version": __version__, "rules_checked": _rules_checked(data.licences),
+            "licence": bool(data.licences)}
+    _assets(w)
+    maps, maps_note = _maps(w, data.db, data.classes, data.day)
+    downloads = _downloads(w, data.db, data.classes, data.licences)
+    _pages(w, env, site, data, maps, maps_note, downloads, lic_note)
+    w.write(MARKER, json.dumps({"generator": "tpp site", "version": __version__, "as_of": data.day.isoformat(),
+                                "files": sorted(w.files)}, indent=2) + "\n")
+    return w, bool(maps), maps_note
+
+
 def build_site(db, out_dir, *, as_of: _dt.date | None = None, replace: bool = False,
                determine=_ENGINE) -> SiteResult:
     """Write the site of ``db`` as of ``as_of`` (default today) into ``out_dir``.
 
     Args:
+        replace: replace ``out_dir`` when it is a non-empty site tpp wrote (else an error).
         determine: ``f(chip, Destination, as_of, db) -> dict`` (issue 10's contract), None for no licence part;
             default: the licensing engine when this tpp has one (:func:`tpp.site.licence.engine`).
+    Raises:
+        TppError: Jinja2 missing, ``out_dir`` not empty (without ``replace``), not a tpp site, or not writable.
     """
     from tpp.analysis import headroom
-    from tpp.report import build_memo, to_markdown
 
     env = _env()
     day = as_of or _dt.date.today()
@@ -233,42 +278,17 @@ def build_site(db, out_dir, *, as_of: _dt.date | None = None, replace: bool = Fa
     _check_target(out, replace)
     if determine is _ENGINE:
         determine = lic.engine()
-    heads = [headroom(a, day) for a in db]
-    classes = [h.classification for h in heads]
     licences = {a.id: lic.determine_all(determine, a, day, db) for a in db} if determine else {}
-    notes = [] if determine else ["the licence map is not included: this tpp has no licensing engine (tpp.licensing)"]
+    data = _Data(db, day, [headroom(a, day) for a in db], licences)
+    lic_note = None if determine else "the licence map is not included: this tpp has no licensing engine " \
+                                      "(tpp.licensing)"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     except OSError as exc:
         raise TppError(f"{out}: cannot write: {exc.strerror or exc}") from None
     try:
-        w = _Writer(tmp)
-        site = {"as_of": day.isoformat(), "version": __version__, "rules_checked": _rules_checked(licences),
-                "licence": bool(licences)}
-        _assets(w)
-        maps, maps_note = _maps(w, db, classes, day)
-        downloads = _downloads(w, db, classes, licences)
-        rows = [model.index_row(c, db.get(c.id)) for c in classes]
-        common = {"site": site, "root": ""}
-        w.write("index.html", env.get_template("index.html").render(
-            **common, page="index", title="Accelerators", rows=rows,
-            vendors=sorted({r["vendor"] for r in rows}), statuses=model.STATUS_TEXT))
-        for h in heads:
-            w.write(f"chips/{h.classification.id}.html", _chip_page(env, site, db, h, licences))
-            w.write(f"chips/{h.classification.id}.md", to_markdown(build_memo(h.classification, h)))
-        w.write("rules.html", env.get_template("rules.html").render(
-            **common, page="rules", title="Rules", rules=model.rule_views(day), timeline=model.timeline(day)))
-        w.write("maps.html", env.get_template("maps.html").render(
-            **common, page="maps", title="Threshold maps", maps=maps, note=maps_note))
-        w.write("licences.html", env.get_template("licences.html").render(
-            **common, page="licences", title="Licence map", chips=classes, destinations=lic.DESTINATIONS,
-            cells={cid: {k: lic.cell(d) for k, d in per.items()} for cid, per in licences.items()},
-            legend=lic.LEGEND, note=None if licences else notes[0]))
-        w.write("downloads.html", env.get_template("downloads.html").render(
-            **common, page="downloads", title="Downloads", downloads=downloads))
-        w.write(MARKER, json.dumps({"generator": "tpp site", "version": __version__, "as_of": day.isoformat(),
-                                    "files": sorted(w.files)}, indent=2) + "\n")
+        w, has_maps, maps_note = _write_all(tmp, env, data, lic_note)
         _swap(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -276,5 +296,6 @@ def build_site(db, out_dir, *, as_of: _dt.date | None = None, replace: bool = Fa
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return SiteResult(out, sum(f.endswith(".html") for f in w.files), len(classes), bool(maps), bool(licences),
-                      tuple(notes + ([maps_note] if maps_note else [])))
+    notes = [n for n in (lic_note, maps_note) if n]
+    return SiteResult(out, sum(f.endswith(".html") for f in w.files), len(data.heads), has_maps, bool(licences),
+                      tuple(notes))
