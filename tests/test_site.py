@@ -217,6 +217,8 @@ def test_rules_page_has_every_rule_and_a_timeline(site):
         for _name, statement in r.thresholds:
             assert " ".join(statement.split()) in text
     assert "2023-11-17: 3a090-2023 takes effect" in text and "2025-05-13: ai-diffusion-2025 no longer enforced" in text
+    assert "3a090-2022 from 2022-10-07, replaced from 2023-11-17" in text
+    assert "3a090-2023 from 2023-11-17 (in force)" in text
 
 
 def _evil_specs(tmp_path) -> Path:

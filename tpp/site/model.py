@@ -93,14 +93,14 @@ def timeline(day: _dt.date) -> dict:
     bars, events = [], []
     for r in sorted(dated, key=lambda r: r.effective):
         stop = r.ends or end
+        verb = "not enforced" if r.status == "not-enforced" else "replaced"
+        span_text = f"from {r.effective.isoformat()}" + (f", {verb} from {r.ends.isoformat()}" if r.ends else "")
         bars.append({"id": r.id, "title": r.title, "status": r.status_text(), "in_force": r.in_force(day),
                      "left": round(100 * (r.effective - start).days / span, 2),
-                     "width": max(round(100 * (stop - r.effective).days / span, 2), 0.5),
-                     "from": r.effective.isoformat(), "to": r.ends.isoformat() if r.ends else None})
+                     "width": max(round(100 * (stop - r.effective).days / span, 2), 0.5), "text": span_text})
         events.append((r.effective, f"{r.id} takes effect"))
         if r.ends:
-            verb = "no longer enforced" if r.status == "not-enforced" else "replaced"
-            events.append((r.ends, f"{r.id} {verb}"))
+            events.append((r.ends, f"{r.id} {'no longer enforced' if verb == 'not enforced' else verb}"))
     events.sort(key=lambda e: e[0])
     return {"start": start.isoformat(), "end": end.isoformat(), "bars": bars,
             "events": [{"date": d.isoformat(), "text": t} for d, t in events],
