@@ -214,8 +214,10 @@ def test_rules_page_has_every_rule_and_a_timeline(site):
     text = " ".join(_text(site / "rules.html").split())
     for r in RULES:
         assert r.citation in text and r.dates_text() in text and r.title in text
-        for _name, statement in r.thresholds:
-            assert " ".join(statement.split()) in text
+        for th in r.thresholds:  # the rule's lines, from its data
+            assert f"{th.label} {th.text().split(': ', 1)[1]}".removesuffix(f" ({th.condition})") in text, th
+        for note in r.notes:
+            assert " ".join(note.split()) in text
     assert "2023-11-17: 3a090-2023 takes effect" in text and "2025-05-13: ai-diffusion-2025 no longer enforced" in text
     assert "3a090-2022 from 2022-10-07, replaced from 2023-11-17" in text
     assert "3a090-2023 from 2023-11-17 (in force)" in text

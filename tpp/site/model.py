@@ -76,8 +76,15 @@ def rule_views(day: _dt.date) -> list[dict]:
     """Each rule version: id, title, status, dates, citation, thresholds, outcomes, and whether in force on ``day``."""
     return [{"id": r.id, "title": r.title, "citation": r.citation, "status": r.status_text(),
              "dates": r.dates_text(), "in_force": r.in_force(day), "proposal": r.status == "proposal",
-             "thresholds": list(r.thresholds), "outcomes": list(r.outcomes),
-             "effective": r.effective, "ends": r.ends} for r in RULES]
+             "thresholds": [_threshold(th) for th in r.thresholds], "notes": list(r.notes),
+             "outcomes": list(r.outcomes)} for r in RULES]
+
+
+def _threshold(th) -> dict:
+    """One line of a rule (a tpp.rules.Threshold) for the rules page: its label, test, what it decides, when."""
+    test = th.text().split(": ", 1)[1].removesuffix(f" ({th.condition})" if th.condition else "")
+    return {"label": th.label, "test": test, "decides": th.decides,
+            "applies": th.condition or ("always" if th.per_chip else "to shipments, not to one chip")}
 
 
 def timeline(day: _dt.date) -> dict:

@@ -1,20 +1,20 @@
-"""CLI command ``tpp site``: a thin layer over :func:`tpp.site.build_site`; ``register(cli)`` adds it."""
+"""The ``tpp site`` command: a thin layer over :func:`tpp.site.build_site`."""
 
 from __future__ import annotations
 
 import click
 
-from tpp.cli import _as_of_option, _db, _handle_errors
+from tpp.cli.common import as_of_option, get_db, handle_errors
 
-__all__ = ["register"]
+__all__ = ["site"]
 
 
 @click.command()
 @click.argument("out_dir", type=click.Path(file_okay=False))
-@_as_of_option
+@as_of_option
 @click.option("--replace", is_flag=True, help="Replace OUT_DIR if it holds a site tpp wrote before.")
 @click.pass_context
-@_handle_errors
+@handle_errors
 def site(ctx, out_dir, as_of, replace):
     """Write a self-contained static web site: every chip, its sources and rules, the maps, the licence map.
 
@@ -32,12 +32,8 @@ def site(ctx, out_dir, as_of, replace):
 
     require_jinja2()
     day = api.parse_date(as_of)
-    result = build_site(_db(ctx), out_dir, as_of=day, replace=replace)
+    result = build_site(get_db(ctx), out_dir, as_of=day, replace=replace)
     click.echo(f"wrote {result.out_dir}/index.html: {result.chips} chips, {result.pages} pages, as of {day}")
     for note in result.notes:
         click.echo(f"note: {note}")
 
-
-def register(cli: click.Group) -> None:
-    """Add ``tpp site`` to the ``tpp`` group."""
-    cli.add_command(site)
