@@ -63,6 +63,7 @@ gpu-check: $(VENV)/.dev $(BENCH_DEPS)  ## on a GPU node: run every CUDA path of 
 
 snapshot: $(VENV)/.dev  ## rewrite tests/snapshots/ from the database (review the diff!)
 	$(BIN)/python tests/make_snapshot.py
+	$(BIN)/python tests/make_license_snapshot.py
 
 wheel-check: $(VENV)/.dev  ## build the wheel and check it carries specs/ and kernels/
 	$(BIN)/python -m pytest -q tests/test_packaging.py

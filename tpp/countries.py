@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tpp.errors import SpecError, UnknownCountryError
-from tpp.specs import _Problems, _read_toml, shipped_specs_dir
+from tpp.specs import Problems, read_toml, shipped_specs_dir
 
 __all__ = ["Country", "GroupChange", "Resolved", "CountryTable", "load_countries", "countries_path",
-           "normalize_country"]
+           "normalize_country", "country_rows"]
 
 _CODE_RE = re.compile(r"^[A-Z]{2}$")
 _COUNTRY_FIELDS = {"name", "aliases", "groups", "alias_notes", "note", "part746"}
@@ -154,16 +154,24 @@ def load_countries(path=None) -> CountryTable:
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str) -> CountryTable:
-    pr = _Problems(path)
-    data = _read_toml(Path(path), pr)
+    pr = Problems(path)
+    data = read_toml(Path(path), pr)
     table = None if data is None else _parse(data, path, pr)
     if pr.items:
-        raise SpecError(pr.items)
+        more = f" (and {len(pr.items) - 1} more problem(s) in this file)" if len(pr.items) > 1 else ""
+        raise SpecError(pr.items[0] + more)
     assert table is not None
     return table
 
 
-def _date(raw, fld: str, pr: _Problems, required: bool = True) -> _dt.date | None:
+def country_rows(table: CountryTable, day: _dt.date, group: str | None = None) -> list[dict]:
+    """One row per country (all, or the members of ``group`` on ``day``), for ``tpp countries``."""
+    chosen = table.members(group, day) if group else list(table)
+    return [{"code": c.code, "name": c.name, "groups": sorted(table.groups_on(c.code, day)),
+             "aliases": list(c.aliases), "part746": c.part746, "note": c.note} for c in chosen]
+
+
+def _date(raw, fld: str, pr: Problems, required: bool = True) -> _dt.date | None:
     if raw is None and not required:
         return None
     try:
@@ -173,7 +181,7 @@ def _date(raw, fld: str, pr: _Problems, required: bool = True) -> _dt.date | Non
         return None
 
 
-def _parse_meta(meta, pr: _Problems):
+def _parse_meta(meta, pr: Problems):
     if not isinstance(meta, dict):
         pr.add("meta", "missing: the file needs [meta] with vintage, checked, groups and sources")
         return None
@@ -194,7 +202,7 @@ def _parse_meta(meta, pr: _Problems):
             _date(meta.get("checked"), "meta.checked", pr), sources)
 
 
-def _parse_country(code: str, raw, groups: tuple, pr: _Problems) -> Country | None:
+def _parse_country(code: str, raw, groups: tuple, pr: Problems) -> Country | None:
     fld = f"countries.{code}"
     if not _CODE_RE.match(code):
         pr.add(fld, "the key must be an ISO 3166 alpha-2 code (two capital letters)")
@@ -229,7 +237,7 @@ def _parse_country(code: str, raw, groups: tuple, pr: _Problems) -> Country | No
                    raw.get("note"), raw.get("part746"))
 
 
-def _parse_change(i: int, raw, table: dict, groups: tuple, sources: dict, pr: _Problems) -> GroupChange | None:
+def _parse_change(i: int, raw, table: dict, groups: tuple, sources: dict, pr: Problems) -> GroupChange | None:
     fld = f"change[{i}]"
     if not isinstance(raw, dict):
         pr.add(fld, "must be a table")
@@ -255,7 +263,7 @@ def _parse_change(i: int, raw, table: dict, groups: tuple, sources: dict, pr: _P
     return GroupChange(raw["code"], raw["group"], raw["action"], first, last, raw["source"], raw["note"])
 
 
-def _parse(data: dict, path: str, pr: _Problems) -> CountryTable | None:
+def _parse(data: dict, path: str, pr: Problems) -> CountryTable | None:
     for key in set(data) - {"meta", "countries", "change"}:
         pr.add(key, "unknown top-level table (expected meta, countries, change)")
     meta = _parse_meta(data.get("meta"), pr)
@@ -279,7 +287,7 @@ def _parse(data: dict, path: str, pr: _Problems) -> CountryTable | None:
     return CountryTable(table, changes, groups, vintage, checked, sources, path, names)
 
 
-def _name_index(table: dict[str, Country], pr: _Problems) -> dict[str, str]:
+def _name_index(table: dict[str, Country], pr: Problems) -> dict[str, str]:
     """Every code, name and alias (normalized) -> code; a name meaning two countries is a problem."""
     names: dict[str, str] = {}
     for c in table.values():

@@ -32,9 +32,12 @@ LETTERS_2025 = D(2025, 4, 9)
 LETTERS_2025_CITE = ("NVIDIA Form 8-K (filed Apr 15, 2025; letters of Apr 9 and 14, 2025); AMD for the MI308 "
                      "(press)")
 LETTER_MAKERS = ("NVIDIA", "AMD")
+LETTERS_NAMED = ("nvidia-h20", "amd-mi308x")  # the parts the letters name (H20; MI308, press)
 #: 90 FR 47212 (Sep 29, 2025): the Affiliates rule; suspended 2025-11-10 to 2026-11-09.
 AFFILIATES = (D(2025, 9, 29), D(2025, 11, 10), D(2026, 11, 10))
-CHINA_CODES = ("CN", "MO")  # Hong Kong resolves to CN
+CHINA_CODES = ("CN", "MO")
+DIFFUSION_TIER1 = ("AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO", "KR", "ES", "SE",
+                   "TW", "GB")  # 90 FR 4544: Tier 1 = the US and these 18  # Hong Kong resolves to CN
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,12 @@ class Case:
     def available_in_us(self) -> bool | None:
         """Commercially available in the US at the China rule's publication, judged from the release date."""
         return released_by(self.release_date, RULE_CHINA.effective)
+
+
+def step_text(step) -> str:
+    """A rule's comparison without its label: 'TPP 15,832 < 21,000? yes'."""
+    text = step.text()
+    return text[len(step.label) + 2:] if text.startswith(step.label + ": ") else text
 
 
 def released_by(release: str | None, day: D) -> bool | None:

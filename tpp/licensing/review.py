@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tpp.licensing.case import RULE_CHINA, RULE_DIFFUSION, Case
+from tpp.licensing.case import DIFFUSION_TIER1, RULE_CHINA, RULE_DIFFUSION, Case, step_text
 from tpp.licensing.model import Requirement
 from tpp.rules import all_of
 
@@ -48,8 +48,9 @@ def review(case: Case, reqs: list[Requirement]) -> Review:
         _exceptions(case, r, kinds)
     elif "diffusion" in kinds:
         r.missing.append("the AI Diffusion review policy (tpp does not model it)")
-        r.exceptions.append("AIA" if "Tier 1" in reqs[0].text else "LPP")
-        r.notes.append(f"{RULE_DIFFUSION.title}: {'; '.join(t for _, t in RULE_DIFFUSION.thresholds)}")
+        r.exceptions.append("AIA" if case.dest.code in DIFFUSION_TIER1 else "LPP")
+        r.notes.append(f"{RULE_DIFFUSION.title}: "
+                       + "; ".join(list(RULE_DIFFUSION.notes) + [t.text() for t in RULE_DIFFUSION.thresholds]))
     else:  # letters only
         r.policy = "not-published"
         r.notes.append("the letters' review policy is not published; licences were granted from Aug 2025 "
@@ -97,7 +98,7 @@ def _china(case: Case, r: Review) -> None:
     steps = list(f.steps)
     technical = all_of(*steps) if steps else None
     avail = case.available_in_us()
-    r.conditions += [f"technical: {s.text()}" for s in steps]
+    r.conditions += [f"technical: {step_text(s)}" for s in steps]
     rel = case.release_date or "unknown"
     r.conditions.append(f"commercially available in the United States on {RULE_CHINA.effective.isoformat()} "
                         f"(publication): judged from the release date ({rel}): "
@@ -112,8 +113,9 @@ def _china(case: Case, r: Review) -> None:
                          + ("release date (US commercial availability)" if avail is None else "TPP or DRAM bandwidth"))
         return
     r.policy = "case-by-case"
-    volume = dict(RULE_CHINA.thresholds).get("volume")
-    r.conditions += list(CHINA_CERTS) + ([f"volume: {volume}"] if volume else [])
+    volume = RULE_CHINA.t("volume")
+    r.conditions += list(CHINA_CERTS) + [f"volume: aggregate TPP to China/Macau {volume.op} {volume.value:.0%} of the "
+                                         "TPP shipped to US customers of the product"]
     r.notes.append("'total DRAM bandwidth' taken as the chip's total memory bandwidth (its definition in the "
                    "notes to Supp. No. 2 to Part 748 (dd)(1) was not retrieved)")
 
@@ -127,7 +129,10 @@ def _exceptions(case: Case, r: Review, kinds: set) -> None:
         r.notes.append("licence exceptions NAC/ACA arrived with the 2023 rule (2023-11-17): none under the 2022 rule")
         return
     d5 = case.d5_or_macau(case.dest.code) or case.hq_restricted
-    if "uae" in kinds:
+    if case.dest.part746:
+        r.notes.append(f"{case.dest.name}: Part 746 (15 CFR {case.dest.part746}) requires a licence for these "
+                       "items: NAC/ACA cannot be used")
+    elif "uae" in kinds:
         r.notes.append("UAE: which licence exceptions apply is unresolved (A:5 member named in the .b scope)")
     elif "NAC" in eligible and d5:
         r.exceptions.append("NAC")

@@ -15,8 +15,6 @@ __all__ = ["Scope", "requirements"]
 
 CITE_RS = "15 CFR 742.6(a)(6)(iii), ECCN 3A090/4A090 License Requirements (RS)"
 CITE_HQ = "15 CFR 742.6(a)(6)(iii)(A); enforced per BIS guidance of 2026-05-31"
-DIFFUSION_TIER1 = ("AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO", "KR", "ES", "SE",
-                   "TW", "GB")  # 90 FR 4544: Tier 1 = the US and these 18
 
 
 @dataclass
@@ -100,7 +98,7 @@ def _diffusion(case: Case, s: Scope) -> None:
         return
     if case.dest.code == "US":
         return
-    tier1 = case.dest.code in DIFFUSION_TIER1
+    tier1 = case.dest.code in k.DIFFUSION_TIER1
     s.requirements.append(Requirement(
         "AI Diffusion: ECCN 3A090.a/4A090.a to any destination outside the US", k.RULE_DIFFUSION.citation,
         f"licence required worldwide ({'Tier 1: License Exception AIA available' if tier1 else 'outside Tier 1'})",
@@ -161,6 +159,8 @@ def _letters_2025(case: Case, s: Scope) -> None:
         hits.append(f"memory {fmt_num(mem)} >= {fmt_num(H20_MEMORY_GBPS)} GB/s")
     if ic is not None and ic >= H20_INTERCONNECT_GBPS:
         hits.append(f"interconnect {fmt_num(ic)} >= {fmt_num(H20_INTERCONNECT_GBPS)} GB/s")
+    if case.c.id in k.LETTERS_NAMED:
+        hits.insert(0, f"{case.c.name} is named by the letters")
     if not hits and (mem is None or ic is None):
         s.missing.append("memory or interconnect bandwidth (the Apr 2025 letters turn on the H20's)")
         return

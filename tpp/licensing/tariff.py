@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tpp.classification import Classification
-from tpp.licensing.case import RULE_TARIFF
+from tpp.licensing.case import RULE_TARIFF, step_text
 from tpp.licensing.model import Tariff232
 
 __all__ = ["tariff_232", "TARIFF_CONDITIONS"]
@@ -24,7 +24,7 @@ def tariff_232(c: Classification) -> Tariff232:
         return Tariff232("none", f"not in force on {c.as_of.isoformat()} ({RULE_TARIFF.dates_text()})", ())
     band = f.outcome
     if band.startswith("band"):
-        steps = [s.text() for s in f.steps if s.label == band]
+        steps = [step_text(s) for s in f.steps if s.label == band]
         return Tariff232(band, f"meets the technical parameters of 9903.79.01 ({band}: {'; '.join(steps)}); "
                                "whether the duty is owed depends on the conditions", TARIFF_CONDITIONS)
     if band == "indeterminate":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tpp.classification import H20_INTERCONNECT_GBPS, H20_MEMORY_GBPS, Classification
-from tpp.licensing.case import LETTER_MAKERS, LETTERS_2025
+from tpp.licensing.case import LETTER_MAKERS, LETTERS_2025, LETTERS_NAMED
 from tpp.licensing.model import Determination
 
 __all__ = ["render_text", "letters_headline", "license_cell"]
@@ -52,7 +52,8 @@ def letters_headline(c: Classification) -> str | None:
     if c.status == "controlled" or c.as_of < LETTERS_2025 or (c.vendor or "") not in LETTER_MAKERS:
         return None
     mem, ic = c.memory_bandwidth_gbps, c.interconnect_gbps
-    if not ((mem is not None and mem >= H20_MEMORY_GBPS) or (ic is not None and ic >= H20_INTERCONNECT_GBPS)):
+    reaches = (mem is not None and mem >= H20_MEMORY_GBPS) or (ic is not None and ic >= H20_INTERCONNECT_GBPS)
+    if not reaches and c.id not in LETTERS_NAMED:
         return None
     return (f"{c.name}: not 3A090, but a licence is needed for China (incl. Hong Kong, Macau) and D:5, and for "
             f"buyers headquartered there, by the Apr 2025 is-informed letters ({c.vendor}; company-specific): "
