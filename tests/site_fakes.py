@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+import pytest
+
+from tests.conftest import TODAY
 from tpp.classification import classify
 
 VINTAGE = dt.date(2026, 7, 23)
@@ -39,3 +42,13 @@ def _provenance(day):
     warning = f"STALE: checked against the eCFR of {VINTAGE}, {age} days before {day}" if age > 90 else None
     return {"ecfr_vintage": VINTAGE.isoformat(), "rules_checked": "2026-11-20", "age_days": age, "stale": age > 90,
             "warning": warning, "sources": ["eCFR"]}
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, db):
+    """The shipped database's site as of TODAY with the fake determinations: built once for both site test files."""
+    from tpp.site import build_site
+
+    out = tmp_path_factory.mktemp("site") / "out"
+    build_site(db, out, as_of=TODAY, determine=fake_determine)
+    return out

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import TODAY
-from tests.site_fakes import fake_determine
+from tests.site_fakes import built_site, fake_determine  # noqa: F401 (a fixture)
 from tpp import __version__, api
 from tpp.cli import cli
 from tpp.site import MARKER, build_site
@@ -48,10 +48,8 @@ def _parse(path: Path) -> _Links:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, db):
-    out = tmp_path_factory.mktemp("site") / "out"
-    build_site(db, out, as_of=TODAY, determine=fake_determine)
-    return out
+def site(built_site):  # noqa: F811 (the fixture imported above)
+    return built_site
 
 
 @pytest.fixture(scope="module")
@@ -315,9 +313,9 @@ def test_the_licensing_engine_answers_on_the_site(tmp_path, db):
     out = tmp_path / "out"
     result = build_site(small, out, as_of=TODAY)
     assert result.licences and result.chips == 2
-    answers = {(d["id"], d["destination"], d["buyer_hq"]): d
-               for d in json.loads((out / "data" / "licences.json").read_text())}
-    assert len(answers) == 2 * (len(lic.DESTINATIONS) - 1)  # Hong Kong is answered as China
+    objs = json.loads((out / "data" / "licences.json").read_text())
+    answers = {(d["id"], d["destination"], d["buyer_hq"]): d for d in objs}
+    assert len(answers) == len(objs) == 2 * (len(lic.DESTINATIONS) - 1)  # Hong Kong is answered as China, once
     doc = (out / "licences.html").read_text("utf-8")
     for (cid, dest, hq), d in answers.items():
         key = dest if hq == dest else f"{dest}-hq-{hq}"

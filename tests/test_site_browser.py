@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TODAY
-from tests.site_fakes import fake_determine
+from tests.site_fakes import built_site, fake_determine  # noqa: F401 (a fixture)
 
 pytest.importorskip("jinja2", reason="tpp site needs the site extra (Jinja2)")
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test drives Chromium with Playwright "
@@ -27,12 +26,8 @@ def _browser_path() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, db):
-    from tpp.site import build_site
-
-    out = tmp_path_factory.mktemp("browser-site") / "site"
-    build_site(db, out, as_of=TODAY, determine=fake_determine)
-    return out
+def site(built_site):  # noqa: F811 (the fixture imported above)
+    return built_site
 
 
 @pytest.fixture(scope="module")

@@ -149,9 +149,14 @@ def _downloads(w: _Writer, db, classes, licences: dict) -> list[dict]:
          "with ' | ', and one outcome:RULE column per rule", "contract": "tpp classify --json, flattened"},
     ]
     if licences:
-        w.write("data/licences.json", render.to_json([d for per in licences.values() for d in per.values()]))
+        answers = {}  # one object per distinct answer: Hong Kong is answered as China (destination CN)
+        for per in licences.values():
+            for d in per.values():
+                answers.setdefault(json.dumps(d, sort_keys=True), d)
+        w.write("data/licences.json", render.to_json(list(answers.values())))
         out.append({"href": "data/licences.json", "what": "the licence determination of every accelerator for "
-                    "every destination of the licence map", "contract": "tpp license --json"})
+                    "every destination of the licence map (Hong Kong is answered as China: destination CN)",
+                    "contract": "tpp license --json"})
     return out
 
 
