@@ -149,13 +149,10 @@ def _downloads(w: _Writer, db, classes, licences: dict) -> list[dict]:
          "with ' | ', and one outcome:RULE column per rule", "contract": "tpp classify --json, flattened"},
     ]
     if licences:
-        answers = {}  # one object per distinct answer: Hong Kong is answered as China (destination CN)
-        for per in licences.values():
-            for d in per.values():
-                answers.setdefault(json.dumps(d, sort_keys=True), d)
-        w.write("data/licences.json", render.to_json(list(answers.values())))
+        w.write("data/licences.json", render.to_json([d for per in licences.values() for d in per.values()]))
         out.append({"href": "data/licences.json", "what": "the licence determination of every accelerator for "
-                    "every destination of the licence map (Hong Kong is answered as China: destination CN)",
+                    "every destination of the licence map, in the map's order (Hong Kong's answers carry "
+                    "destination CN: the EAR treats Hong Kong as China, and their notes say so)",
                     "contract": "tpp license --json"})
     return out
 
