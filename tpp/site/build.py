@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tpp import __version__
 from tpp.errors import TppError
+from tpp.rules import fmt_num
 from tpp.site import licence as lic
 from tpp.site import model
 
@@ -53,8 +54,8 @@ def _env():
     env = jinja2.Environment(loader=jinja2.PackageLoader("tpp.site", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["plain"] = _plain
-    env.filters["fmt"] = model.fmt_num
-    env.filters["signed"] = lambda x: "unknown" if x is None else ("+" if x >= 0 else "") + model.fmt_num(x)
+    env.filters["fmt"] = fmt_num
+    env.filters["signed"] = lambda x: "unknown" if x is None else ("+" if x >= 0 else "") + fmt_num(x)
     return env
 
 
