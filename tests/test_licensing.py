@@ -14,7 +14,7 @@ from tests.make_license_snapshot import snapshot
 from tpp.api import classify
 from tpp.countries import load_countries
 from tpp.errors import InputError
-from tpp.licensing import REVIEW_POLICIES, determine, letters_headline, render_text
+from tpp.licensing import REVIEW_POLICIES, Determiner, determine, letters_headline, render_text
 from tpp.specs import shipped_specs_dir
 
 D = dt.date
@@ -223,3 +223,14 @@ def test_licensing_imports_no_gpu_stack():
     code = "import sys, tpp.licensing; print('torch' in sys.modules or 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_determiner_memoises_per_distinct_question(db):
+    dt_ = Determiner(db, TABLE)
+    h20, day = db.get("nvidia-h20"), D(2026, 12, 1)
+    first = dt_.get(h20, "China", day)
+    assert dt_.get(h20, "PRC", day) is first and dt_.get(h20, "cn", day) is first
+    assert dt_.get(h20, "Hong Kong", day) is not first  # CN too, but the answer carries the Hong Kong note
+    assert dt_.get(h20, "CN", day, export_from="abroad") is not first
+    assert dt_.get(h20, "DE", day).license_required is False and len(dt_) == 4
+    assert first.as_dict() == determine(h20, "CN", as_of=day, db=db, countries=TABLE).as_dict()

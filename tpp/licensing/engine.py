@@ -14,7 +14,7 @@ from tpp.licensing.review import review
 from tpp.licensing.scope import requirements
 from tpp.licensing.tariff import tariff_232
 
-__all__ = ["determine", "EXPORT_FROM"]
+__all__ = ["determine", "Determiner", "EXPORT_FROM"]
 
 EXPORT_FROM = ("united-states", "abroad")
 
@@ -58,6 +58,36 @@ def determine(chip_or_classification, destination, *, buyer_hq=None, export_from
         rev.policy if scope.requirements else None,
         tuple(dict.fromkeys(rev.exceptions)) if required else (), tuple(rev.conditions) if required else (),
         tuple(dict.fromkeys(notes)), tariff_232(c), provenance(table, c.as_of))
+
+
+class Determiner:
+    """``determine`` memoised for ledgers (``tpp fleet``): one classification per (chip, day) and one
+    determination per (chip, day, destination, buyer headquarters, direction), however many rows repeat them."""
+
+    def __init__(self, db, countries: CountryTable | None = None):
+        self.db = db
+        self.countries = countries or load_countries()
+        self._classified: dict = {}
+        self._determined: dict = {}
+
+    def classification(self, chip, day: _dt.date) -> Classification:
+        key = (chip.id, day)
+        if key not in self._classified:
+            self._classified[key] = classify(chip, as_of=day)
+        return self._classified[key]
+
+    def get(self, chip, destination: str, day: _dt.date, *, buyer_hq: str | None = None,
+            export_from: str = "united-states") -> Determination:
+        r = self.countries.resolve(destination)  # the alias note (Hong Kong -> China) is part of the answer
+        hq = None if buyer_hq is None else self.countries.resolve(buyer_hq).country.code
+        key = (chip.id, day, r.country.code, r.note, hq, export_from)
+        if key not in self._determined:
+            self._determined[key] = determine(self.classification(chip, day), destination, buyer_hq=buyer_hq,
+                                              export_from=export_from, db=self.db, countries=self.countries)
+        return self._determined[key]
+
+    def __len__(self) -> int:
+        return len(self._determined)
 
 
 def _classification(obj, as_of, db) -> tuple[Classification, str | None]:
