@@ -104,7 +104,7 @@ def test_out_of_memory_retries_smaller(tmp_path, monkeypatch):
     r = bench("--json", str(path), "--precision", "fp32")
     assert r.exit_code == 0, r.output
     res = json.loads(path.read_text())["results"][0]
-    assert res["shape"] == [64, 64, 64] and "out of memory at 128^3: retried at 64^3" in res["warnings"]
+    assert res["shape"] == [64, 64, 64] and "out of memory at 128x128x128: retried at 64x64x64" in res["warnings"]
 
 
 def test_wrong_answer_is_a_fault(tmp_path, monkeypatch):

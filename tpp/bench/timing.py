@@ -6,6 +6,7 @@ at least ``min_iters`` samples, at most ``max_iters``, about ``budget_s`` second
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ class CpuClock:
     """Host timer; CPU work is synchronous, so perf_counter around each call is exact enough."""
 
     name = "perf_counter"
+
+    def sync(self) -> None:
+        pass
 
     def time(self, fn, n: int, before=None) -> list[float]:
         out = []
@@ -38,6 +42,9 @@ class CudaClock:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
     def __init__(self, torch):
         self.torch = torch
 
+    def sync(self) -> None:
+        self.torch.cuda.synchronize()
+
     def time(self, fn, n: int, before=None) -> list[float]:
         ev = self.torch.cuda.Event
         starts = [ev(enable_timing=True) for _ in range(n)]
@@ -54,7 +61,7 @@ class CudaClock:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
 
 @dataclass(frozen=True)
 class Budget:
-    """How long to measure. Defaults: 2 warm-ups, 5..100 timed iterations, about 1 s of timed work."""
+    """How long to measure: warm-ups, then min..max timed iterations sized to about ``seconds`` of timed work."""
 
     warmup: int = 2
     min_iters: int = 5
@@ -62,10 +69,23 @@ class Budget:
     seconds: float = 1.0
 
 
-def measure(clock, fn, work: float, budget: Budget, before=None) -> Measurement:
-    """Warm up, size the run to the budget from the warm-up times, then time each iteration."""
-    warm = clock.time(fn, max(budget.warmup, 1), before)
-    est = min(warm[1:] or warm)
+def measure(clock, fn, work: float, budget: Budget, before=None, window=None) -> Measurement:
+    """One untimed first call (a JIT compile, cuBLAS's heuristics, lazy allocation), then the warm-ups, the count
+    sized from the warm-ups (never from the first call), then each timed iteration.
+
+    Args:
+        window: a context manager around the timed iterations only (the telemetry sampler).
+    """
+    first = time.perf_counter()
+    if before is not None:
+        before()
+    fn()
+    clock.sync()
+    first = time.perf_counter() - first
+    warm = clock.time(fn, max(budget.warmup, 2), before)
+    est = sorted(warm)[len(warm) // 2]  # the median warm-up: one slow straggler does not shrink the count
     n = int(budget.seconds / est) if est > 0 else budget.max_iters
     n = max(budget.min_iters, min(budget.max_iters, n))
-    return Measurement(tuple(clock.time(fn, n, before)), work, tuple(warm))
+    with window if window is not None else contextlib.nullcontext():
+        seconds = clock.time(fn, n, before)
+    return Measurement(tuple(seconds), work, tuple(warm), first_call_seconds=first)
