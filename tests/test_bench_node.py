@@ -48,6 +48,9 @@ def test_child_argv_passes_the_options_on():
     assert argv[:4] == [sys.executable, "-m", "tpp", "bench"]
     assert argv[4:] == ["--device", "cuda:0", "--json", "/x/rank0.json", "--replace", "--quick", "--tiny",
                         "--precision", "bf16", "--precision", "fp8"]
+    cfg = node.NodeConfig(("cuda:0",), sweep=True, only="bandwidth", kernels=("triad",), sweep_budget_s=60)
+    assert node.child_argv(cfg, "cuda:1", Path("p"))[9:] == ["--sweep", "--only", "bandwidth", "--kernel", "triad",
+                                                             "--sweep-budget", "60"]
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")

@@ -47,8 +47,8 @@ class GPU:
     reasons: int = 0x4
     power_mw: int = 690_000
     instant_power_mw: int | None = 700_000
-    mig: list["GPU"] = field(default_factory=list)
-    parent: "GPU | None" = None
+    mig: list[GPU] = field(default_factory=list)
+    parent: GPU | None = None
     no_permission: bool = False
     lost: bool = False
     processes: list = field(default_factory=list)

@@ -42,6 +42,9 @@ class NodeConfig:
     replace: bool = False
     straggler_pct: float = grp.DEFAULT_STRAGGLER_PCT
     argv: tuple[str, ...] = ()
+    only: str | None = None                 # "matmul" or "bandwidth" (--only)
+    kernels: tuple[str, ...] = ()           # --kernel (empty: every kernel)
+    sweep_budget_s: float | None = None     # --sweep-budget (None: the default)
 
 
 def cuda_devices() -> list[str]:
@@ -85,7 +88,15 @@ def child_argv(cfg: NodeConfig, device: str, part: Path) -> list[str]:
     argv += ["--tiny"] if cfg.tiny else []
     for p in cfg.precisions:
         argv += ["--precision", p]
+    argv += ["--only", cfg.only] if cfg.only else []
+    for k in cfg.kernels:
+        argv += ["--kernel", k]
+    argv += ["--sweep-budget", f"{cfg.sweep_budget_s:g}"] if cfg.sweep and cfg.sweep_budget_s else []
     return argv
+
+
+def _measured_so_far(children) -> int:
+    return sum(len((_read_part(c.part) or {}).get("results") or []) for c in children)
 
 
 @dataclass
@@ -150,7 +161,7 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
             children.append(_Child(rank, dev, part, log, proc))
         if progress:
             progress(0, len(children), f"{len(children)} process(es) started: {', '.join(cfg.devices)}")
-        done = 0
+        done, shown = 0, time.monotonic()
         with sigterm_as_interrupt():
             while done < len(children):
                 for c in children:
@@ -159,6 +170,10 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
                         if progress:
                             what = "finished" if c.rc == 0 else f"stopped ({_exit_text(c.rc)})"
                             progress(done, len(children), f"rank {c.rank} {c.device} {what}")
+                if getattr(progress, "live", False) and time.monotonic() - shown > 1.0:  # the bar: how far
+                    shown = time.monotonic()
+                    progress(done, len(children), f"{len(children) - done} running, "
+                                                  f"{_measured_so_far(children)} result(s) so far")
                 time.sleep(0.05)
     except KeyboardInterrupt:
         interrupted = True
