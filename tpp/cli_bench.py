@@ -35,8 +35,8 @@ def devices():
               help="cpu, cuda or cuda:N (under torchrun, cuda means each rank's cuda:LOCAL_RANK).")
 @click.option("--quick", is_flag=True,
               help="The canonical 8192^3 shape, ~1 s per precision and ~0.5 s per bandwidth kernel after a 5 s "
-                   "warm-up: an estimated 30-60 s on an H100 with start-up (not yet timed on a GPU); ~20 s on a "
-                   "2-core CPU (1024^3). Default mode: 2 s / 1 s windows after a 15 s warm-up.")
+                   "warm-up: an estimated 30-60 s on an H100 with start-up (not yet timed on a GPU); 20-60 s on a "
+                   "2-core CPU VM (1024^3). Default mode: 2 s / 1 s windows after a 15 s warm-up.")
 @click.option("--sweep", is_flag=True,
               help="Search matmul shapes for the maximum: the canonical one, mamf-finder's best non-square shapes "
                    "(e.g. 2048x2048x13312, 1280x4096x12032), long-K and square ones, 0.5 s each after a 30 s "
