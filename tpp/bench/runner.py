@@ -215,7 +215,7 @@ class _Run:
             try:
                 return self._matmul_once(r, precision, shape, fast_accum)
             except Exception as exc:  # noqa: BLE001 - report any failure of one task, keep the run going
-                failure = None if is_oom(exc) else _first_line(exc)  # text only: the traceback is let go
+                failure = None if is_oom(exc) else first_line(exc)  # text only: the traceback is let go
             if failure is not None:
                 return {**r, "shape": list(shape), "skipped": f"torch cannot run it here: {failure}"}
             self.backend.free()  # outside the except block: the traceback no longer holds the tensors
@@ -261,7 +261,7 @@ class _Run:
             try:
                 case = mm.build_case(self.torch, self.backend, p, n, n, n)
             except Exception as exc:  # noqa: BLE001
-                return f"torch cannot run it here: {_first_line(exc)}"
+                return f"torch cannot run it here: {first_line(exc)}"
             meas = measure(self.backend.clock, case.run, matmul_flops(n, n, n), Budget(1, 2, 3, 0.0))
             rates[p] = meas.rate("best")
         frac = rates[precision] / rates["fp32"]
@@ -300,7 +300,7 @@ class _Run:
                 break
             except Exception as exc:  # noqa: BLE001
                 if not is_oom(exc):
-                    yield from self._bw_skipped(kernels, f"torch cannot allocate the arrays: {_first_line(exc)}")
+                    yield from self._bw_skipped(kernels, f"torch cannot allocate the arrays: {first_line(exc)}")
                     return
             self.backend.free()
             warnings.append(f"out of memory at {n} doubles per array: retried at {n // 2}")
@@ -311,7 +311,7 @@ class _Run:
         try:
             ops = self._stream_ops(arr)
         except Exception as exc:  # noqa: BLE001 - no triton, or it cannot load here: the run goes on
-            yield from self._bw_skipped(kernels, f"triton cannot run it here: {_first_line(exc)}")
+            yield from self._bw_skipped(kernels, f"triton cannot run it here: {first_line(exc)}")
             return
         for k in kernels:
             yield self._bandwidth_one(k, ops[k], arr, list(warnings))
@@ -341,14 +341,14 @@ class _Run:
             if is_oom(exc):
                 self.backend.free()
             lib = "triton" if self.backend.kind == "cuda" else "torch"
-            return {**r, "skipped": f"{lib} cannot run it here: {_first_line(exc)}"}
+            return {**r, "skipped": f"{lib} cannot run it here: {first_line(exc)}"}
         _fill(r, meas, 1e9, sampler.summary(), ok, err)
         r["percent_of_datasheet"] = _pct(r["best"], ds)
         r["percent_of_device_peak"] = _pct(r["best"], r["device_peak"])
         return r
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
 
