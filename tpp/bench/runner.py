@@ -217,7 +217,8 @@ class _Run:
             except Exception as exc:  # noqa: BLE001 - report any failure of one task, keep the run going
                 failure = None if is_oom(exc) else first_line(exc)  # text only: the traceback is let go
             if failure is not None:
-                return {**r, "shape": list(shape), "skipped": f"torch cannot run it here: {failure}"}
+                sticky = " (a CUDA error is sticky: the tasks after it may fail too)" if "CUDA error" in failure else ""
+                return {**r, "shape": list(shape), "skipped": f"torch cannot run it here: {failure}{sticky}"}
             self.backend.free()  # outside the except block: the traceback no longer holds the tensors
             dims = "x".join(map(str, shape))
             if attempt == OOM_RETRIES:
