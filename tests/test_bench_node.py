@@ -163,3 +163,32 @@ def test_unwritable_json_fails_before_starting_anything(tmp_path):
     cfg = node.NodeConfig(("cpu",), json_path=str(tmp_path / "nope" / "node.json"))
     with pytest.raises(InputError, match="does not exist"):
         node.run_node(cfg, spawn=lambda *a, **k: pytest.fail("started a process"))
+
+
+def test_a_live_bar_sees_the_results_so_far(tmp_path, monkeypatch):
+    """--all-gpus on a terminal: besides each process that ends, the bar shows the results the parts hold."""
+    import itertools
+    import json as _json
+
+    part = tmp_path / "rank0.json"
+    part.write_text(_json.dumps({"results": [{}, {}, {}]}))
+    polls = iter([None, None, 0])
+
+    class Proc:
+        returncode = 0
+
+        def poll(self):
+            return next(polls)
+
+    class Bar:
+        live, seen = True, []
+
+        def __call__(self, done, total, label):
+            self.seen.append((done, total, label))
+
+    clock = itertools.count(0.0, 2.0)  # 2 s between looks: the bar is refreshed at each
+    monkeypatch.setattr(node.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(node.time, "sleep", lambda s: None)
+    bar = Bar()
+    node._wait([node._Child(0, "cuda:0", part, tmp_path / "rank0.log", Proc())], bar)
+    assert (0, 1, "1 running, 3 result(s) so far") in bar.seen and bar.seen[-1][:2] == (1, 1)

@@ -161,20 +161,8 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
             children.append(_Child(rank, dev, part, log, proc))
         if progress:
             progress(0, len(children), f"{len(children)} process(es) started: {', '.join(cfg.devices)}")
-        done, shown = 0, time.monotonic()
         with sigterm_as_interrupt():
-            while done < len(children):
-                for c in children:
-                    if c.rc is None and c.proc.poll() is not None:
-                        c.rc, done = c.proc.returncode, done + 1
-                        if progress:
-                            what = "finished" if c.rc == 0 else f"stopped ({_exit_text(c.rc)})"
-                            progress(done, len(children), f"rank {c.rank} {c.device} {what}")
-                if getattr(progress, "live", False) and time.monotonic() - shown > 1.0:  # the bar: how far
-                    shown = time.monotonic()
-                    progress(done, len(children), f"{len(children) - done} running, "
-                                                  f"{_measured_so_far(children)} result(s) so far")
-                time.sleep(0.05)
+            _wait(children, progress)
     except KeyboardInterrupt:
         interrupted = True
         _stop(children)
@@ -221,6 +209,23 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
         n = sum(len(r["results"]) for r in doc["runs"])
         raise BenchInterrupted(f"interrupted: {n} result(s) of {len(doc['runs'])} run(s) {where}", doc)
     return doc
+
+
+def _wait(children: list[_Child], progress) -> None:
+    """Until every child has exited: progress for each that ends and, on a live bar, the results so far."""
+    done, shown = 0, time.monotonic()
+    while done < len(children):
+        for c in children:
+            if c.rc is None and c.proc.poll() is not None:
+                c.rc, done = c.proc.returncode, done + 1
+                if progress:
+                    what = "finished" if c.rc == 0 else f"stopped ({_exit_text(c.rc)})"
+                    progress(done, len(children), f"rank {c.rank} {c.device} {what}")
+        if getattr(progress, "live", False) and time.monotonic() - shown > 1.0:
+            shown = time.monotonic()
+            progress(done, len(children), f"{len(children) - done} running, "
+                                          f"{_measured_so_far(children)} result(s) so far")
+        time.sleep(0.05)
 
 
 def _stop(children: list[_Child]) -> None:
