@@ -197,3 +197,13 @@ def test_geforce_datasheet_is_compared_at_the_fp32_accumulate_rate(db):
     assert run.datasheet("bf16") == (165.2, [])  # already the FP32-accumulate figure
     assert run.datasheet("tf32") == (82.6, []) and run.datasheet("int8") == (660.6, [])
     assert run.datasheet("fp8")[0] == pytest.approx(330.3)
+
+
+def test_progress_steps_through_each_matmul_and_kernel(tmp_path):
+    pytest.importorskip("torch")
+    from tpp.bench.runner import run_bench
+
+    seen = []
+    run_bench(_cfg(tmp_path, precisions=("fp32",), kernels=("copy", "triad")), progress=lambda *a: seen.append(a))
+    assert seen == [(0, 3, "matmul fp32 128x128x128"), (1, 3, "bandwidth copy"), (2, 3, "bandwidth triad"),
+                    (3, 3, "done")]

@@ -421,7 +421,7 @@ def run_bench(cfg: BenchConfig, progress=None, db=None, on_save=None) -> dict:
     """Run the benchmark and return the result document (also written to ``cfg.json_path`` after each result).
 
     Args:
-        progress: called as progress(done, total, label) before each task (the CLI's live line).
+        progress: called as progress(done, total, label) before each matmul and each bandwidth kernel (the bar).
         on_save: called with the document each time it is saved (torchrun ranks stream it to rank 0).
     Raises:
         DeviceError when the device is not there, InputError for bad options or output path,
@@ -447,19 +447,23 @@ def run_bench(cfg: BenchConfig, progress=None, db=None, on_save=None) -> dict:
 
     save(doc)
     tasks = _plan(run)
+    steps = [[pl.task_label(t)] if t[0] == "matmul" else [f"bandwidth {k}" for k in t[1]] for t in tasks]
+    total, done = sum(map(len, steps)), 0
+    show = progress or (lambda *a: None)
     try:
-        if progress and run.backend.kind == "cuda" and not cfg.tiny:
-            progress(0, len(tasks), "device warm-up")
+        if run.backend.kind == "cuda" and not cfg.tiny:
+            show(0, total, "device warm-up")
         doc["meta"]["device_warmup_s"] = run.device_warmup()
         deadline = time.monotonic() + cfg.sweep_budget_s if cfg.sweep else None
-        for i, t in enumerate(tasks):
-            if progress:
-                progress(i, len(tasks), pl.task_label(t))
-            for r in _task(run, t, deadline):
+        for t, labels in zip(tasks, steps, strict=True):
+            show(done, total, labels[0])
+            for j, r in enumerate(_task(run, t, deadline)):  # one result per step; each saved before the next
                 doc["results"].append(r)
                 save(doc)
-        if progress:
-            progress(len(tasks), len(tasks), "done")
+                done += 1
+                if j + 1 < len(labels):
+                    show(done, total, labels[j + 1])
+        show(total, total, "done")
     except KeyboardInterrupt:
         doc["meta"].update(interrupted=True, end_time=utc_now())
         save(doc)
