@@ -81,7 +81,7 @@ class Backend:
         return None
 
 
-class CudaBackend(Backend):  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
+class CudaBackend(Backend):  # on a GPU: scripts/gpu_check.py; on the CPU: fakes (tests/test_bench_backend.py)
     kind = "cuda"
 
     def __init__(self, torch, info: DeviceInfo, flush_bytes: int | None = None):

@@ -34,7 +34,7 @@ class CpuClock:
         return out
 
 
-class CudaClock:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
+class CudaClock:  # on a GPU: scripts/gpu_check.py; on the CPU: a fake torch (tests/test_bench_backend.py)
     """A CUDA event pair per iteration, recorded around the work only (the L2 flush stays outside)."""
 
     name = "cuda-events"
