@@ -90,3 +90,16 @@ def test_cuda_clock_times_each_iteration_with_one_synchronize():
     seen = []
     out = CudaClock(torch).time(lambda: seen.append("fn"), 3, before=lambda: seen.append("before"))
     assert out == pytest.approx([0.5e-3] * 3) and seen == ["before", "fn"] * 3 and torch.calls == ["sync"]
+
+
+@pytest.mark.parametrize("attr,start,inside", [("fp32_precision", "none", {"tf32": "tf32", "ieee": "ieee"}),
+                                               ("allow_tf32", False, {"tf32": True, "ieee": False})])
+def test_tf32_on_and_off_restores_the_callers_setting(attr, start, inside):
+    from tpp.bench.backend import fp32_precision
+
+    m = types.SimpleNamespace(**{attr: start})
+    torch = types.SimpleNamespace(backends=types.SimpleNamespace(cuda=types.SimpleNamespace(matmul=m)))
+    for mode, want in inside.items():
+        with fp32_precision(torch, mode):
+            assert getattr(m, attr) == want
+        assert getattr(m, attr) == start
