@@ -2,9 +2,10 @@
 measured TPP.
 
 Nothing here imports torch, numpy or pynvml at import time: ``tpp classify`` never pays for them. Modules:
-``arch`` (architecture table, device-derived peak), ``devices`` (discovery, spec matching), ``stats``
-(FLOP/byte counting, Measurement), ``timing``, ``telemetry``, ``matmul``, ``bandwidth``, ``results`` (JSON
-schema, atomic writer), ``runner`` (the run), ``report`` (table rows).
+``arch`` (architecture table, device-derived peak), ``devices`` (discovery, spec matching), ``nvml`` (the NVML
+handle of torch's device, by UUID), ``stats`` (FLOP/byte counting, Measurement), ``timing``, ``telemetry``,
+``matmul``, ``bandwidth``, ``plan`` (shapes, budgets, warm-up, tasks), ``results`` (JSON schema, atomic writer),
+``runner`` (the run), ``report`` (table rows), ``progress`` (the terminal's bar).
 
 Importing it sets ``CUDA_DEVICE_ORDER=PCI_BUS_ID`` (unless set) before torch initialises CUDA, for the CLI, the
 pytest plugin, scripts and API users alike, so CUDA's numbering is NVML's (PCI order, not CUDA's default
