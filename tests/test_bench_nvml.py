@@ -152,7 +152,7 @@ def test_new_driver_reads_instant_power_and_event_reasons(monkeypatch, node):
 def test_old_driver_falls_back_to_the_throttle_call_never_to_zero(monkeypatch, node):
     node[0].reasons = 0x4 | 0x40
     s = reader_for(monkeypatch, node, old_driver=True, no_temperature_v=True)()
-    assert s["reasons"] == 0x44 and s["power_w"] == 690 and s["power_source"] == "average"
+    assert s["reasons"] == 0x44 and s["power_w"] == 690 and s["power_source"] == "usage"
     assert s["temperature_c"] == 61
 
 

@@ -173,7 +173,7 @@ def _power(nv, h) -> tuple[float | None, str | None]:
         except Exception:  # noqa: BLE001 - an older driver
             pass
     try:
-        return nv.nvmlDeviceGetPowerUsage(h) / 1000, "average"
+        return nv.nvmlDeviceGetPowerUsage(h) / 1000, "usage"
     except Exception:  # noqa: BLE001
         return None, None
 
