@@ -192,11 +192,13 @@ def test_geforce_datasheet_is_compared_at_the_fp32_accumulate_rate(db):
     run = _Run.__new__(_Run)
     run.info = DeviceInfo("cuda", 0, "NVIDIA GeForce RTX 4090", "8.9", 128, max_sm_clock_mhz=3105)
     run.spec, run.mig, run.consumer = db.get("nvidia-rtx-4090"), False, True
+    rate = run.spec.rate
     ds, notes = run.datasheet("fp16")  # 330.3 with FP16 accumulate
-    assert ds == pytest.approx(165.15) and "FP16-accumulate rate" in notes[0]
-    assert run.datasheet("bf16") == (165.2, [])  # already the FP32-accumulate figure
-    assert run.datasheet("tf32") == (82.6, []) and run.datasheet("int8") == (660.6, [])
-    assert run.datasheet("fp8")[0] == pytest.approx(330.3)
+    assert rate("fp16") == pytest.approx(330.3) and ds == pytest.approx(rate("fp16") / 2)
+    assert "FP16-accumulate rate" in notes[0]
+    assert run.datasheet("bf16") == (rate("bf16"), [])  # 165.2: already the FP32-accumulate figure
+    assert run.datasheet("tf32") == (rate("tf32"), []) and run.datasheet("int8") == (rate("int8"), [])
+    assert run.datasheet("fp8")[0] == pytest.approx(rate("fp8") / 2)
 
 
 def test_progress_steps_through_each_matmul_and_kernel(tmp_path):
