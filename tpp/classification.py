@@ -253,8 +253,6 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
             estimated.append(name)
     dies = [d for d in chip.dies if d.role == "logic"]
     nodes = assess_dies(chip.dies, load_nodes())
-    if nodes.estimated:
-        estimated.append("approximated transistors")
     facts = Facts(
         chip.name, tpp=tppr.tpp, tpp_precision=tppr.binding, performance_density=pd, die_area_mm2=area.area_mm2,
         die_area_reason=area.reason, datacenter=dc,
@@ -263,7 +261,7 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
         non_planar=any(d.non_planar for d in dies) if dies else None, release_date=chip.release_date,
         advanced_logic=nodes.advanced, advanced_logic_reasons=nodes.reasons,
         approx_transistors_billion=nodes.approx_billion, approx_complete=nodes.complete,
-        approx_terms=nodes.terms, approx_missing=nodes.missing, estimated=tuple(dict.fromkeys(estimated)))
+        approx_terms=nodes.terms, approx_missing=nodes.missing, approx_estimated=nodes.estimated, estimated=tuple(dict.fromkeys(estimated)))
     inputs = [_input(chip, PRECISIONS[p][0], chip.peak[p]) for p in tppr.binding]
     for d in chip.dies:
         if d.area_mm2 is not None:

@@ -35,6 +35,7 @@ class Facts:
     approx_complete: bool = False
     approx_terms: tuple[str, ...] = ()
     approx_missing: tuple[str, ...] = ()
+    approx_estimated: bool = False  # it rests on an estimated node density or die area
     hbm_bandwidth_density: float | None = None  # GB/s per mm2, standalone HBM stacks only
     release_date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY (the 2026 China rule's availability condition)
     us_available: bool | None = None  # commercially available in the US on 2026-01-15, when given (not derived)

@@ -216,10 +216,13 @@ class RuleFoundry(Rule):
     def _count(f: Facts):
         """The count compared, its name and the reasons saying where it comes from (with the arithmetic)."""
         terms = list(f.approx_terms)
+        if f.approx_estimated and terms:
+            terms.append("caution: the approximated count rests on an estimated node density or die area "
+                         "(see specs/process_nodes.toml and 'tpp show')")
         if f.approx_complete:
             return f.approx_transistors_billion, _APPROX, [
-                *terms, f"approximated count = {fmt_num(f.approx_transistors_billion)} billion (density x area, "
-                        "summed over the counted dies)"], []
+                f"approximated count = {fmt_num(f.approx_transistors_billion)} billion (density x area, summed "
+                "over the counted dies)", *terms], []
         lacking = "; ".join(f.approx_missing) or "no die with a process, area and density is listed"
         partial, published = f.approx_transistors_billion, f.transistors_billion
         if partial is not None and (published is None or partial >= published):
@@ -230,7 +233,9 @@ class RuleFoundry(Rule):
             return published, "published transistors", [
                 f"approximated count not computable ({lacking}): the published transistor count is used; it can "
                 "only understate the approximated count the rule uses (density x area counts every transistor "
-                "the node allows in the die area)", *terms], ["lower-bound", "published"]
+                "the node allows in the die area)", *terms,
+                *([f"the dies with data give at least {fmt_num(partial)} billion, under the published count"]
+                  if partial is not None else [])], ["lower-bound", "published"]
         return None, _APPROX, [f"approximated count not computable ({lacking}), and no published transistor "
                                "count is known"], ["none"]
 
