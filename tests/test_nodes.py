@@ -1,6 +1,7 @@
 """Process nodes: the shipped table loads and validates, every die's node is known, and the foundry rule's node
 test and approximated transistor count work on real dies (planar/non-planar either side of 16/14 nm)."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,24 @@ def test_classify_start_up_does_not_need_the_node_file():
     code = ("import tpp.cli, tpp.classification, tpp.nodes as n; "
             "assert n.load_nodes.cache_info().currsize == 0")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+@pytest.mark.parametrize("name,day,quantity,value,threshold", [
+    ("A10", TODAY, "approximated transistors", 38.3324, 30),
+    ("T4", dt.date(2027, 6, 1), "published transistors", 13.6, 35),   # GDDR6: the 2027 HBM-free line
+])
+def test_headroom_reads_the_count_the_rule_compared(db, name, day, quantity, value, threshold):
+    from tpp import analysis
+
+    rows = [r for r in analysis.headroom(db.lookup(name)[0], day).rows if r.rule == "foundry-2025"]
+    assert [(r.step.quantity, r.step.threshold) for r in rows] == [(quantity, threshold)]
+    assert rows[0].step.value == pytest.approx(value)
+
+
+def test_hbm_free_limits_apply_to_a_real_gddr_part_and_not_to_an_hbm_part(db):
+    a10 = classify(db.lookup("A10")[0], as_of=dt.date(2027, 1, 1)).finding("foundry-2025")
+    assert a10.steps[0].threshold == 35 and a10.outcome == "presumed-3A090.a"   # 38.3 >= 35
+    a10 = classify(db.lookup("A10")[0], as_of=dt.date(2029, 1, 1)).finding("foundry-2025")
+    assert a10.steps[0].threshold == 40 and a10.outcome == "not-presumed"       # 38.3 < 40
+    h100 = classify(db.lookup("H100 SXM")[0], as_of=dt.date(2029, 1, 1)).finding("foundry-2025")
+    assert h100.steps[0].threshold == 30

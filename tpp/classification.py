@@ -261,7 +261,8 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
         non_planar=any(d.non_planar for d in dies) if dies else None, release_date=chip.release_date,
         advanced_logic=nodes.advanced, advanced_logic_reasons=nodes.reasons,
         approx_transistors_billion=nodes.approx_billion, approx_complete=nodes.complete,
-        approx_terms=nodes.terms, approx_missing=nodes.missing, approx_estimated=nodes.estimated, estimated=tuple(dict.fromkeys(estimated)))
+        approx_terms=nodes.terms, approx_missing=nodes.missing, approx_estimated=nodes.estimated,
+        estimated=tuple(dict.fromkeys(estimated)))
     inputs = [_input(chip, PRECISIONS[p][0], chip.peak[p]) for p in tppr.binding]
     for d in chip.dies:
         if d.area_mm2 is not None:

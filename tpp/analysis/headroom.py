@@ -214,8 +214,13 @@ def headroom(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
             if finding.outcome == "not-applicable" and finding.reasons:
                 notes.append(f"{rule.id}: {finding.reasons[0]}")
             continue
+        # where the rule compared another quantity on the same line (the foundry rule's published-count fallback)
+        compared = {(s.label, s.op, s.threshold): s.quantity for s in finding.steps}
         for probe in steps:
-            s = cmp(probe.label, probe.quantity, v.get(probe.quantity), probe.op, probe.threshold)
+            q = probe.quantity
+            if v.get(q) is None:
+                q = compared.get((probe.label, probe.op, probe.threshold), q)
+            s = cmp(probe.label, q, v.get(q), probe.op, probe.threshold)
             flip = None if s.holds is None else (_NEG[s.op] if s.holds else s.op)
             changes, any_ = _changes(s, flip, v, rates) if flip else ([], True)
             rows.append(HeadroomRow(rule.id, rule.status_text(), rule.in_force(day), finding.outcome, s, flip,
