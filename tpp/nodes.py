@@ -120,7 +120,7 @@ def parse_nodes(path: Path) -> tuple[NodeTable | None, list[str]]:
             continue
         for n in (node.name, *node.aliases):
             other = seen.setdefault(normalize_name(n), node.name)
-            if other != node.name or (n in node.aliases and normalize_name(n) == normalize_name(node.name)):
+            if other != node.name:
                 pr.add(f"nodes[{i}] ({node.name})", f"name {n!r} also names {other!r}")
         nodes.append(node)
     if pr.items:
