@@ -85,6 +85,9 @@ def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit
                        + ", ".join(f"{r['tag']} {r['change_pct']:+.2f}%" for r in regs))
         else:
             click.echo(f"no significant regression (alpha {alpha:g})")
+        if cmp.lacking:
+            click.echo(f"not compared: {len(cmp.lacking)} measurement(s) of the baseline without a comparable result "
+                       f"in the run ({', '.join(r['tag'] for r in cmp.lacking)}); tpp check fails them")
     if junit_path:
         click.echo(f"wrote {junit_path}", err=True)
     sys.exit(cmp.exit_code)
@@ -108,9 +111,14 @@ def baseline():
 @click.option("--replace", is_flag=True, help="Overwrite the existing baseline of this device model.")
 @click.option("--rank", type=click.IntRange(0), default=None,
               help="RUN.json is a group file (--all-gpus, torchrun): save the run of this rank.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Save an interrupted or unfinished run (its unmeasured results are then not gated).")
 @_handle_errors
-def baseline_save(run_path, directory, replace, rank):
+def baseline_save(run_path, directory, replace, rank, allow_incomplete):
     """Save a run as the baseline of its device model.
+
+    An interrupted or unfinished run (Ctrl-C, SIGTERM, a dead rank, no end time) is refused unless
+    --allow-incomplete.
 
     \b
     Example:
@@ -121,9 +129,12 @@ def baseline_save(run_path, directory, replace, rank):
     from tpp import lab
 
     doc = lab.load_run(run_path, rank=rank)
-    path = lab.BaselineStore(directory).save(doc, replace=replace, source=run_path)
+    path = lab.BaselineStore(directory).save(doc, replace=replace, source=run_path,
+                                             allow_incomplete=allow_incomplete)
     n = sum(lab.is_measured(r) for r in doc["results"])
-    click.echo(f"saved {run_path} as the baseline of {lab.device_model(doc)} ({n} measurements): {path}")
+    why = lab.incomplete_reasons(doc)
+    click.echo(f"saved {run_path} as the baseline of {lab.device_model(doc)} ({n} measurements): {path}"
+               + (f" (incomplete, allowed: {'; '.join(why)})" if why else ""))
 
 
 @baseline.command(name="show")

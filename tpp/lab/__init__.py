@@ -39,6 +39,7 @@ from tpp.lab.results import (
                             device_model,
                             expand,
                             gpu_id,
+                            incomplete_reasons,
                             is_group,
                             is_measured,
                             load_file,
@@ -46,10 +47,11 @@ from tpp.lab.results import (
                             load_runs,
                             pick_rank,
 )
-from tpp.lab.stats import MIN_SAMPLES, iqr_over_median, mann_whitney_u
+from tpp.lab.stats import MIN_SAMPLES, iqr_over_median, mann_whitney_u, significant_change
 
-__all__ = ["mann_whitney_u", "iqr_over_median", "compare", "Comparison", "load_file", "load_run", "load_runs",
-           "pick_rank", "is_group", "expand", "check_doc", "device_model", "describe", "gpu_id", "is_measured",
-           "DeviceMismatchError", "Policy", "BaselinePolicy", "load_policy", "parse_policy", "evaluate_policy",
-           "PolicyReport", "Outcome", "peer_outcomes", "BaselineStore", "default_baseline_dir", "slug", "junit_xml",
-           "write_junit", "MIN_SAMPLES", "PRECISION_KEYS", "THROTTLING"]
+__all__ = ["mann_whitney_u", "iqr_over_median", "significant_change", "compare", "Comparison", "load_file",
+           "load_run", "load_runs", "pick_rank", "is_group", "expand", "check_doc", "device_model", "describe",
+           "gpu_id", "is_measured", "incomplete_reasons", "DeviceMismatchError", "Policy", "BaselinePolicy",
+           "load_policy", "parse_policy", "evaluate_policy", "PolicyReport", "Outcome", "peer_outcomes",
+           "BaselineStore", "default_baseline_dir", "slug", "junit_xml", "write_junit", "MIN_SAMPLES",
+           "PRECISION_KEYS", "THROTTLING"]
