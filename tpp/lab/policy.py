@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tpp.errors import InputError
-from tpp.lab.baselines import BaselineStore
+from tpp.lab.baseline_check import baseline_outcomes
+from tpp.lab.outcomes import Outcome, PolicyReport, absent, fmt, not_measured
 from tpp.lab.results import (
     by_tag,
     check_doc,
-    describe,
     device_model,
     expand,
     gpu_id,
@@ -22,10 +22,7 @@ from tpp.lab.results import (
     is_measured,
     load_file,
     rounded,
-    same_model,
-    size_of,
 )
-from tpp.lab.stats import MIN_SAMPLES, significant_change
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -164,50 +161,6 @@ def load_policy(path) -> Policy:
     return pol
 
 
-@dataclass
-class Outcome:
-    """One check on one measurement of one GPU."""
-
-    gpu: str
-    device: str
-    check: str
-    measurement: str
-    status: str            # pass | fail | warn | skip
-    value: float | None = None
-    limit: float | None = None
-    reference: float | None = None
-    by: float | None = None   # how far past the limit (positive: failed by that much), in the limit's unit
-    message: str = ""
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-@dataclass
-class PolicyReport:
-    outcomes: list[Outcome]
-    checks: list[str]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "fail"]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failures else 0
-
-    def as_dict(self) -> dict:
-        counts = {s: sum(o.status == s for o in self.outcomes) for s in ("pass", "fail", "warn", "skip")}
-        return {"kind": "tpp-check", "version": 1, "checks": self.checks, "counts": counts,
-                "outcomes": [o.as_dict() for o in self.outcomes], "warnings": self.warnings,
-                "exit_code": self.exit_code}
-
-
-def _fmt(x) -> str:
-    return "n/a" if x is None else f"{x:,.4g}"
-
-
 def _throttle_reasons(tel) -> list[str]:
     if not isinstance(tel, dict):
         return []
@@ -218,77 +171,6 @@ def _throttle_reasons(tel) -> list[str]:
         out = [f.split(":", 1)[-1].strip() for f in tel.get("flags") or [] if str(f).startswith("throttled")] \
             or ["throttled"]
     return out
-
-
-def _absent(gid: str, model: str, check: str, tag: str, missing: str, why: str, ref=None) -> Outcome:
-    """A measurement the reference (baseline, peers, datasheet limit) has and this run lacks: fail, or skip when
-    the policy says ``missing = "skip"``; never left out of the report."""
-    status = "skip" if missing == "skip" else "fail"
-    tail = ' (missing = "skip")' if status == "skip" else ""
-    return Outcome(gid, model, check, tag, status, reference=ref, message=why + tail)
-
-
-def _not_measured(r: dict | None) -> str:
-    if r is None:
-        return "not in this run"
-    return f"not measured in this run ({r.get('skipped') or r.get('error') or 'no samples'})"
-
-
-def _baseline_outcomes(pol: BaselinePolicy, run: dict, base: dict | None, why_none: str) -> list[Outcome]:
-    """Every measurement of the baseline, checked on ``run``; ``why_none`` says why ``base`` is None."""
-    gid, model = gpu_id(run), device_model(run)
-    if base is None:
-        if pol.required:
-            return [Outcome(gid, model, "baseline", "*", "fail", message=f"{why_none}: the policy needs one (save "
-                            "it with 'tpp baseline save', or set [baseline] required = false)")]
-        return [Outcome(gid, model, "baseline", "*", "skip", message=f"{why_none} ([baseline] required = false)")]
-    if not same_model(run, base):
-        return [Outcome(gid, model, "baseline", "*", "fail",
-                        message=f"the baseline measured {describe(base)}, this GPU {describe(run)}")]
-    out, mine, held = [], by_tag(run), set()
-    for rb in base["results"]:
-        if not is_measured(rb) or not rb["median"]:
-            continue  # the baseline has no number to hold the run to
-        held.add(rb["tag"])
-        r, ref = mine.get(rb["tag"]), f"baseline {_fmt(rb['median'])} {rb.get('unit') or ''}"
-        if r is None or not is_measured(r):
-            out.append(_absent(gid, model, "baseline", rb["tag"], pol.missing, f"{_not_measured(r)}; {ref}",
-                               rb["median"]))
-        elif size_of(r) != size_of(rb):
-            out.append(_absent(gid, model, "baseline", rb["tag"], pol.missing, f"not comparable: size "
-                               f"{size_of(r)} in this run, {size_of(rb)} in the baseline", rb["median"]))
-        else:
-            out.append(_baseline_drop(pol, r, rb, gid, model))
-    out += [Outcome(gid, model, "baseline", r["tag"], "skip", r["median"], message="no baseline measurement of it")
-            for r in run["results"] if is_measured(r) and r["tag"] not in held]
-    return out
-
-
-def _baseline_drop(pol: BaselinePolicy, r: dict, rb: dict, gid: str, model: str) -> Outcome:
-    """One measurement against its baseline: pass within the limit; past it, fail when the drop is significant
-    (the definition of ``tpp compare``: p < alpha and larger than the noise), else warn (ambiguous)."""
-    drop = (rb["median"] - r["median"]) / rb["median"] * 100
-    o = Outcome(gid, model, "baseline", r["tag"], "pass", r["median"], pol.max_drop_pct, rb["median"],
-                rounded(drop - pol.max_drop_pct, 4))
-    head = f"{_fmt(r['median'])} {r.get('unit') or ''} vs baseline {_fmt(rb['median'])}: "
-    o.message = head + f"{abs(drop):.2f}% {'below' if drop > 0 else 'above'} (limit {pol.max_drop_pct:g}% below)"
-    if rounded(drop) <= pol.max_drop_pct:
-        return o
-    o.message += f": {drop - pol.max_drop_pct:.2f} points over the limit"
-    if not pol.require_significance:
-        o.status = "fail"
-        return o
-    sig = significant_change(r, rb, pol.alpha)
-    if sig["verdict"] == "too few samples":
-        n = min(len(r["seconds"]), len(rb["seconds"]))
-        o.status = "fail"
-        o.message += f" (too few samples to test, {n} < {MIN_SAMPLES}: decided on the drop)"
-    elif sig["verdict"] == "slower":
-        o.status = "fail"
-        o.message += f" (p = {sig['p_value']:.3g}, beyond the noise {sig['noise_pct']:.2f}%)"
-    else:
-        o.status, o.message = "warn", o.message + f" but not a significant drop ({sig['note']}): ambiguous"
-    return o
 
 
 def peer_outcomes(limit: float, runs: list[dict], missing: str | None = None) -> list[Outcome]:
@@ -311,7 +193,7 @@ def peer_outcomes(limit: float, runs: list[dict], missing: str | None = None) ->
         for tag in tags:
             have = [(m, by_tag(m)[tag]) for m in members if tag in by_tag(m) and is_measured(by_tag(m)[tag])]
             if missing is not None:
-                out += [_absent(gpu_id(m), model, "peers", tag, missing, f"{_not_measured(by_tag(m).get(tag))}; "
+                out += [absent(gpu_id(m), model, "peers", tag, missing, f"{not_measured(by_tag(m).get(tag))}; "
                                 f"measured on {len(have)} other GPU(s) of the node")
                         for m in members if all(m is not h for h, _ in have)]
             if len(have) < 2:
@@ -322,8 +204,8 @@ def peer_outcomes(limit: float, runs: list[dict], missing: str | None = None) ->
                 fail = rounded(drop) > limit
                 o = Outcome(gpu_id(m), model, "peers", tag, "fail" if fail else "pass", r["median"], limit,
                             best["median"], rounded(drop - limit, 4))
-                o.message = (f"{_fmt(r['median'])} {r.get('unit') or ''} is {drop:.2f}% below the best GPU of the "
-                             f"node ({gpu_id(best_run)}, {_fmt(best['median'])}; limit {limit:g}%)")
+                o.message = (f"{fmt(r['median'])} {r.get('unit') or ''} is {drop:.2f}% below the best GPU of the "
+                             f"node ({gpu_id(best_run)}, {fmt(best['median'])}; limit {limit:g}%)")
                 if fail:
                     o.message += f": {drop - limit:.2f} points over the limit"
                 out.append(o)
@@ -348,7 +230,7 @@ def _datasheet_outcomes(fractions: dict, run: dict, missing: str = "fail") -> li
         fail = rounded(frac) < need
         o = Outcome(gid, model, "datasheet", r["tag"], "fail" if fail else "pass", rounded(frac, 6), need, ds,
                     rounded(need - frac, 6))
-        o.message = (f"median {_fmt(r['median'])} {r.get('unit') or ''} is {frac:.4g} of the datasheet {_fmt(ds)} "
+        o.message = (f"median {fmt(r['median'])} {r.get('unit') or ''} is {frac:.4g} of the datasheet {fmt(ds)} "
                      f"(limit {need:g})")
         if fail:
             o.message += f": {100 * (need - frac):.2f} points of the datasheet below the limit"
@@ -356,8 +238,8 @@ def _datasheet_outcomes(fractions: dict, run: dict, missing: str = "fail") -> li
     for key, need in fractions.items():
         rs = seen.get(key, [])
         if not any(is_measured(r) for r in rs):
-            why = "; ".join(f"{r['tag']} {_not_measured(r)}" for r in rs) or f"no {key} result in this run"
-            out.append(_absent(gid, model, "datasheet", key, missing, f"{why} (limit {need:g} of the datasheet)"))
+            why = "; ".join(f"{r['tag']} {not_measured(r)}" for r in rs) or f"no {key} result in this run"
+            out.append(absent(gid, model, "datasheet", key, missing, f"{why} (limit {need:g} of the datasheet)"))
     return out
 
 
@@ -416,24 +298,6 @@ def _no_data(check: str, run: dict) -> Outcome:
     return Outcome(gpu_id(run), device_model(run), check, "*", "skip", message="no measured result to check")
 
 
-def _all_baseline_outcomes(pol: BaselinePolicy, docs: list[dict], baseline) -> list[Outcome]:
-    out = []
-    if isinstance(baseline, dict):
-        check_doc(baseline, "baseline")
-        for run in docs:
-            out += _baseline_outcomes(pol, run, baseline, "")
-        return out
-    store = baseline if isinstance(baseline, BaselineStore) else BaselineStore(baseline or pol.dir)
-    if not store.directory.is_dir():  # a fresh CI runner: say so, never a quiet pass
-        what = "is not a directory" if store.directory.exists() else "does not exist"
-        return [o for run in docs for o in _baseline_outcomes(pol, run, None, f"baseline directory "
-                                                              f"{store.directory} {what}")]
-    for run in docs:
-        out += _baseline_outcomes(pol, run, store.load_for(run),
-                                  f"no baseline for {device_model(run)} in {store.directory}")
-    return out
-
-
 def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
     """Run every check ``policy`` enables over ``runs`` and return the outcomes.
 
@@ -452,7 +316,7 @@ def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
     if not docs and not out:
         raise InputError("no result file to check")
     if pol.baseline is not None:
-        out += _all_baseline_outcomes(pol.baseline, docs, baseline)
+        out += baseline_outcomes(pol.baseline, docs, baseline)
     if pol.peers_max_drop_pct is not None:
         out += peer_outcomes(pol.peers_max_drop_pct, docs, pol.peers_missing)
     for run in docs:
