@@ -172,6 +172,13 @@ def test_load_run_errors(tmp_path):
         lab.load_run(bad)
 
 
+def test_compare_warns_of_an_incomplete_run():
+    run = doc([result(rate=700)])
+    run["meta"]["interrupted"] = True
+    assert lab.compare(run, doc()).warnings == ["the run is incomplete: interrupted (meta.interrupted)"]
+    assert lab.compare(doc(), run).warnings == ["the baseline is incomplete: interrupted (meta.interrupted)"]
+
+
 def test_method_version_difference_is_a_warning():
     a, b = doc(), doc()
     b["meta"]["method_version"] = 99

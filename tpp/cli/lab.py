@@ -52,7 +52,9 @@ def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit
 
     A change is "slower" or "faster" only when the raw per-iteration times differ significantly (two-sided
     Mann-Whitney U, p < --alpha) and the change is larger than the noise (the larger IQR/median of the two
-    runs). Exit 0: no significant regression; 1: at least one; 2: bad input.
+    runs); tpp check's [baseline] check uses the same test. Measurements of the baseline the run lacks are
+    listed ("not compared"): tpp check fails them, compare does not. Exit 0: no significant regression; 1: at
+    least one; 2: bad input.
 
     \b
     Example:
@@ -196,8 +198,11 @@ def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
     """Check runs (one per GPU, any number of nodes) against a lab policy; exit 1 if any check fails.
 
     Says which GPU failed which check and by how much. A group file (--all-gpus, torchrun) counts as all its
-    runs; a rank it names as missing (died, failed) is a failure. Exit 0: every check passed (warnings and
-    skipped checks do not fail); 1: at least one failed; 2: bad input.
+    runs; a rank it names as missing (died, failed), or a run interrupted or never finished, fails "completed".
+    No check passes on missing data: a measurement of the baseline the run lacks fails, no baseline (or no
+    baseline directory) fails unless the policy sets [baseline] required = false, a check without data (no
+    telemetry) is skipped. Exit 0: every check passed (warnings and skipped checks do not fail); 1: at least one
+    failed; 2: bad input.
 
     \b
     Example:

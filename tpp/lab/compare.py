@@ -11,6 +11,7 @@ from tpp.lab.results import (
     check_doc,
     describe,
     device_model,
+    incomplete_reasons,
     is_group,
     is_measured,
     pick_rank,
@@ -75,6 +76,10 @@ def compare(run: dict, baseline: dict, alpha: float = 0.05, allow_mismatch: bool
         if not allow_mismatch:
             raise DeviceMismatchError(f"different device models: {msg}; pass --allow-mismatch to compare anyway")
         warnings.append(f"different device models (allowed): {msg}")
+    for doc, name in ((run, "the run"), (baseline, "the baseline")):
+        why = incomplete_reasons(doc)
+        if why:
+            warnings.append(f"{name} is incomplete: {'; '.join(why)}")
     mv_run, mv_base = run["meta"].get("method_version"), baseline["meta"].get("method_version")
     if mv_run != mv_base:
         warnings.append(f"method_version differs (run {mv_run}, baseline {mv_base}): the numbers may differ "
