@@ -509,7 +509,8 @@ def test_completed_in_a_group_names_each_run_once():
     grp.update(runs=[doc()], missing=[])
     grp["meta"]["interrupted"] = True
     rep = lab.evaluate_policy(lab.parse_policy({"correctness": {}}), [grp])
-    assert [(o.gpu, o.message) for o in rep.failures] == [("node1 (group)", "the group interrupted (meta.interrupted)")]
+    assert [(o.gpu, o.message) for o in rep.failures] == [
+        ("node1 (group)", "the group file: interrupted (meta.interrupted)")]
 
 
 def test_evaluate_policy_from_paths(tmp_path):

@@ -290,7 +290,7 @@ def _completed_outcomes(doc: dict) -> list[Outcome]:
     if is_group(doc) and not out and incomplete_reasons({"meta": doc.get("meta"), "results": []}):
         meta = doc.get("meta") or {}
         out.append(Outcome(f"{meta.get('host') or '?'} (group)", "?", "completed", "*", "fail",
-                           message="the group " + "; ".join(incomplete_reasons({"meta": meta}))))
+                           message="the group file: " + "; ".join(incomplete_reasons({"meta": meta}))))
     return out
 
 
