@@ -125,6 +125,18 @@ def test_baseline_save_bad_inputs(files, tmp_path):
     one_error(run("baseline", "save", files("run.json", doc()), "--dir", blocker), "is a file")   # click's check
 
 
+def test_baseline_save_refuses_the_rank_of_a_group_that_did_not_finish(files, tmp_path):
+    ok, dead = doc([result(rate=700)], index=0), doc([result(rate=700)], index=1)
+    ok["meta"]["rank"], dead["meta"]["rank"] = 0, 1
+    dead["meta"]["interrupted"] = True
+    g = files("node.json", {"schema_version": "1.1", "kind": "group", "meta": {"host": "node1"}, "runs": [ok, dead],
+                            "missing": [{"rank": 1, "node": "node1", "device": "cuda:1", "status": "died",
+                                         "reason": "killed"}]})
+    one_error(run("baseline", "save", g, "--rank", "1", "--dir", tmp_path / "b"),
+              "node.json: an incomplete run (interrupted (meta.interrupted))")
+    code(run("baseline", "save", g, "--rank", "0", "--dir", tmp_path / "b"), 0)
+
+
 # --------------------------------------------------------------------------------------------- check
 
 POLICY = """
