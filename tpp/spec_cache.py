@@ -137,7 +137,8 @@ def _stack(d: dict):
     d = dict(d)
     for k in ("bandwidth_gbps", "stack_area_mm2"):
         d[k] = _quantity(d[k])
-    d["notes"], d["takeovers"] = tuple(d["notes"]), tuple(d["takeovers"])
+    for k in ("notes", "takeovers", "aliases"):
+        d[k] = tuple(d[k])
     d["sources"] = _sources(d["sources"])
     return HbmStack(**d)
 
