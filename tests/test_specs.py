@@ -160,3 +160,27 @@ def test_unknown_name_suggests_the_closest(db):
 
 def test_normalize_name():
     assert normalize_name(" RTX-4090 d ") == normalize_name("rtx4090D") == "rtx4090d"
+
+
+# ------------------------------------------------------------------ tpp show
+
+def test_show_prints_each_quote_and_published_tpp_only_when_known(tmp_path):
+    from click.testing import CliRunner
+
+    from tpp.cli import cli
+
+    text = GOOD.replace("[peak]", 'published_tpp = { value = 6400, source = "ds", basis = "published", quote = '
+                                  '"TPP 6,400" }\n[peak]')
+    write(tmp_path, text)
+    r = CliRunner().invoke(cli, ["--specs", str(tmp_path), "show", "ACME X1"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    i = lines.index("  memory_bandwidth_gbps: 3000 [published] <- ACME X1 datasheet")
+    assert lines[i + 1] == '      quote: "3 TB/s"'
+    i = lines.index("    fp16_tflops: 400 [published] <- ACME X1 datasheet")
+    assert lines[i + 1] == '        quote: "FP16 400 TFLOPS"'
+    assert "  published_tpp: 6400 [published] <- ACME X1 datasheet" in lines
+    assert "  tdp_w: unknown" in lines
+    write(tmp_path, GOOD)
+    out = CliRunner().invoke(cli, ["--specs", str(tmp_path), "show", "ACME X1"]).output
+    assert "published_tpp" not in out and "quote:" in out
