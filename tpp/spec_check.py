@@ -124,10 +124,11 @@ def check_dir(directory, *, quotes_required: bool | None = None, today: _dt.date
     required = QUOTES_REQUIRED if quotes_required is None else quotes_required
     today = today or _dt.date.today()
     accels, stacks, problems = specs._load_dir(directory)
+    parsed = not problems  # the checks across files need every file parsed
     warnings = []
     shipped_dir = specs.shipped_specs_dir()
     shipped = directory.is_dir() and directory.resolve() == shipped_dir.resolve()
-    if directory.is_dir() and not problems:
+    if parsed:
         warnings += _stray_files(directory, shipped)
     items = accels + stacks
     for item in items:
@@ -135,12 +136,13 @@ def check_dir(directory, *, quotes_required: bool | None = None, today: _dt.date
         (problems if required else warnings).extend(quotes)
         problems += _date_issues(item, today) + _vendor_issue(item)
         warnings += _published_tpp_issue(item)
-    if not problems:
+    if parsed:
         try:
             warnings += specs.Database(accels, stacks).names.warnings
         except SpecError as exc:
             problems += exc.problems
-    if not problems and not shipped:
+            parsed = False
+    if parsed and not shipped:
         try:
             warnings += [f"overlay: {t}" for t in specs._parse_all([shipped_dir, directory]).takeovers]
         except SpecError as exc:
