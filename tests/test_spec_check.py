@@ -122,6 +122,8 @@ def test_an_overlay_replacing_a_shipped_entry_is_reported_and_flagged(tmp_path):
     assert any(f.startswith(f"overlay entry {tmp_path}") and "replaces the shipped entry nvidia-h20" in f
                for f in flags), flags
     assert not any("overlay" in f for f in classify(db.lookup("H100 SXM")[0]).flags)
+    shown = CliRunner().invoke(cli, ["--specs", str(tmp_path), "show", "H20"]).output.splitlines()
+    assert shown[shown.index("  overlay:") + 1].startswith("    - replaces the shipped entry nvidia-h20")
     assert not any("overlay" in f for f in classify(load_database(use_env=False).lookup("H20")[0]).flags)
 
 

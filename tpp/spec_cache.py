@@ -45,10 +45,11 @@ def cache_path(dirs: list[Path]) -> Path | None:
 
 
 def _trusted(st: os.stat_result) -> bool:
-    """Owned by the user running tpp and not writable by group or others."""
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        return False
-    return not st.st_mode & 0o022
+    """Owned by the user running tpp and not writable by group or others (POSIX; elsewhere the JSON format is
+    the protection)."""
+    if os.name != "posix":
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def read(path: Path | None):
