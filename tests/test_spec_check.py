@@ -64,7 +64,8 @@ def test_retrieved_must_be_a_real_past_day(tmp_path, retrieved, message):
 
 @pytest.mark.parametrize("vendor,ident,ok", [
     ("ACME", "acme-x1", True), ("Moore Threads", "moore-threads-x1", True), ("Moore Threads", "moorethreads-x1", True),
-    ("Amazon Web Services", "aws-x1", True), ("ACME", "nvidia-x1", False), ("NVIDIA", "acme-x1", False),
+    ("Amazon Web Services", "aws-x1", True), ("Biren Technology", "biren-x1", True), ("ACME", "nvidia-x1", False),
+    ("NVIDIA", "acme-x1", False), ("Moore Threads", "threads-x1", False),
 ])
 def test_the_vendor_matches_the_id_prefix(tmp_path, vendor, ident, ok):
     text = GOOD.replace('vendor = "ACME"', f'vendor = "{vendor}"').replace('id = "acme-x1"', f'id = "{ident}"')

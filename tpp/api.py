@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from tpp.classification import Classification, Hypothetical, classify, classify_hypothetical, parse_date, parse_rates
-from tpp.errors import InputError, TppError
+from tpp.errors import InputError, TppError, UnknownChipError
 from tpp.specs import Database, load_database
 
 __all__ = ["load_database", "lookup", "resolve", "resolve_each", "classify", "classify_numbers", "list_rows",
@@ -51,10 +51,12 @@ def resolve(db: Database, names) -> list:
             if chip.id not in seen:
                 seen.add(chip.id)
                 out.append(chip)
-    if len(errors) == 1:
+    if len(errors) == 1 or any(not isinstance(e, UnknownChipError) for e in errors):
         raise errors[0]
     if errors:
-        raise InputError(f"{len(errors)} unknown names: " + "; ".join(str(e) for e in errors))
+        parts = [repr(e.name) + (f" (did you mean {', '.join(map(repr, e.suggestions))}?)" if e.suggestions else "")
+                 for e in errors]
+        raise InputError(f"{len(errors)} unknown accelerators: {'; '.join(parts)} ('tpp list' shows every name)")
     return out
 
 

@@ -78,8 +78,12 @@ def _vendor_issue(item) -> list[str]:
     if item.kind == "hbm":  # JEDEC stacks: the id is the generation
         return []
     vendor = item.vendor or ""
-    initials = "".join(w[0] for w in name_tokens(vendor) if w)
-    if normalize_name(item.id).startswith(normalize_name(vendor)) or item.id.split("-")[0] == initials:
+    words = name_tokens(vendor)
+    head = item.id.split("-")[0]
+    # 'nvidia-...', 'moore-threads-...' or 'moorethreads-...', 'biren-...' (Biren Technology), 'aws-...' (Amazon
+    # Web Services)
+    initials = "".join(w[0] for w in words)
+    if normalize_name(item.id).startswith(normalize_name(vendor)) or head in (words[:1] + [initials]):
         return []
     return [f"{item.path}: vendor: {vendor!r} does not match the id {item.id!r} (ids start with the vendor)"]
 
