@@ -83,7 +83,7 @@ def _vendor_issue(item) -> list[str]:
     # 'nvidia-...', 'moore-threads-...' or 'moorethreads-...', 'biren-...' (Biren Technology), 'aws-...' (Amazon
     # Web Services)
     initials = "".join(w[0] for w in words)
-    if normalize_name(item.id).startswith(normalize_name(vendor)) or head in (words[:1] + [initials]):
+    if normalize_name(item.id).startswith(normalize_name(vendor)) or head in (*words[:1], initials):
         return []
     return [f"{item.path}: vendor: {vendor!r} does not match the id {item.id!r} (ids start with the vendor)"]
 
