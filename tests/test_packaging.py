@@ -28,7 +28,7 @@ def test_wheel_carries_specs_and_kernels(wheel):
     assert shipped == in_wheel
     assert any(n.startswith("tpp/_data/specs/hbm/") for n in names)
     assert any(n.startswith("tpp/_data/kernels/") for n in names)
-    assert "tpp/cli.py" in names and not any("tests/" in n for n in names)
+    assert "tpp/cli/__init__.py" in names and not any("tests/" in n for n in names)
 
 
 def test_installed_wheel_classifies_outside_the_checkout(wheel, tmp_path):

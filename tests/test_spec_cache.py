@@ -22,8 +22,8 @@ def cache_home(tmp_path, monkeypatch):
 def parsed(monkeypatch):
     """Counts the loads that parse the TOML files (a cache miss)."""
     calls = []
-    real = specs._parse_all
-    monkeypatch.setattr(specs, "_parse_all", lambda dirs: calls.append(1) or real(dirs))
+    real = specs.parse_dirs
+    monkeypatch.setattr(specs, "parse_dirs", lambda dirs: calls.append(1) or real(dirs))
     return calls
 
 
@@ -48,7 +48,7 @@ def test_cache_is_json_used_and_invalidated_when_a_file_changes(tmp_path, cache_
 def test_round_trip_rebuilds_equal_dataclasses_with_takeovers(tmp_path):
     h20 = (specs.shipped_specs_dir() / "accelerators" / "nvidia-h20.toml").read_text()
     write(tmp_path, h20, "nvidia-h20.toml")
-    db = specs._parse_all([specs.shipped_specs_dir(), tmp_path])
+    db = specs.parse_dirs([specs.shipped_specs_dir(), tmp_path])
     back = spec_cache.decode(__import__("json").loads(__import__("json").dumps(spec_cache.encode(db))))
     assert back.accelerators == db.accelerators and back.stacks == db.stacks and back.dirs == db.dirs
     assert back.get("nvidia-h20").takeovers and back.takeovers == db.takeovers

@@ -1,3 +1,5 @@
+"""``python -m tpp``: the command line."""
+
 from tpp.cli import main
 
 main()

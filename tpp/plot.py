@@ -240,9 +240,15 @@ def _measured(ax, m, xkey, x_value, xlim):
 
 
 def _draw_pd(ax, renderer, points, day, measured, measured_pd, vendors):
+    from tpp.analysis import rule_structure
+
     shown = [p for p in points if p.pd is not None]
-    xlim = _limits([p.pd for p in shown] + ([measured_pd] if measured_pd else []), (1.6, 5.92), 1.6, 1.9)
-    ylim = _limits([p.tpp for p in shown] + ([measured.tpp] if measured else []), (1600, 4800), 1.8, 2.2)
+    lines = rule_structure(rule_by_id("3a090-2023"), day)
+    pd_lines, tpp_lines = _bounds(lines, "PD"), _bounds(lines, "TPP")  # the view always holds every line
+    xlim = _limits([p.pd for p in shown] + ([measured_pd] if measured_pd else []),
+                   (min(pd_lines), max(pd_lines)), 1.6, 1.9)
+    ylim = _limits([p.tpp for p in shown] + ([measured.tpp] if measured else []),
+                   (min(tpp_lines), max(tpp_lines)), 1.8, 2.2)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(*xlim)
@@ -251,22 +257,20 @@ def _draw_pd(ax, renderer, points, day, measured, measured_pd, vendors):
     for x0, x1, y0, y1, para in cells:
         ax.fill_between([x0, x1], y0, y1, color=_REGION_COLORS.get(para, "#dddddd"), alpha=0.55, lw=0, zorder=1)
     obstacles = _region_labels(ax, cells)
-    from tpp.analysis import rule_structure
-
-    for s in rule_structure(rule_by_id("3a090-2023"), day):
+    for s in lines:
         line = ax.axvline if s.quantity == "PD" else ax.axhline
         line(s.threshold, color="0.45", lw=0.6, ls="--", zorder=2)
     _scatter(ax, shown, "pd", vendors)
     if measured:
         obstacles += _measured(ax, measured, "pd", measured_pd, xlim)
-    _ticks(ax, _bounds(rule_structure(rule_by_id("3a090-2023"), day), "PD"),
-           _bounds(rule_structure(rule_by_id("3a090-2023"), day), "TPP"))
+    _ticks(ax, pd_lines, tpp_lines)
     ax.set_xlabel("performance density (TPP / applicable die area, mm²)")
     ax.set_ylabel("TPP (dense rate × bit length)")
     ax.set_title(f"ECCN 3A090 threshold map (Oct 2023 rule as amended), as of {day.isoformat()}", fontsize=11)
     missing = len(points) - len(shown)
+    a1 = fmt_num(rule_by_id("3a090-2023").t("a1").value)
     note = ("Shaded: 3A090 for parts designed or marketed for datacenters. Hollow markers: consumer/workstation "
-            "parts, outside 3A090 below TPP 4,800 (Note 2).")
+            f"parts, outside 3A090 below TPP {a1} (Note 2).")
     if missing:
         note += f"\n{missing} chip(s) not shown: performance density unknown (die areas not published)."
     ax.text(0.0, -0.1, note, transform=ax.transAxes, fontsize=7.5, va="top", color="0.25")

@@ -210,11 +210,12 @@ def show_lines(chip) -> list[str]:
 
 
 def rules_rows(day) -> list[dict]:
+    """``tpp rules --json``: each rule with its thresholds as data (label, quantity, operator, value, decides)."""
     rows = []
     for r in RULES:
         rows.append({"id": r.id, "status": r.status_text(), "in force": "yes" if r.in_force(day) else "no",
                      "dates": r.dates_text(), "citation": r.citation,
-                     "thresholds": "; ".join(f"{k}: {v}" for k, v in r.thresholds)})
+                     "thresholds": [th.as_dict() for th in r.thresholds], "notes": list(r.notes)})
     return rows
 
 
@@ -227,7 +228,7 @@ def rules_text(day) -> str:
         out.append(f"    {r.title}")
         out.append(f"    {r.citation}")
         out.append(f"    {r.dates_text()}")
-        out += [f"    - {k}: {v}" for k, v in r.thresholds]
+        out += [f"    - {line}" for line in r.threshold_lines()]
         out.append(f"    outcomes: {', '.join(r.outcomes)}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -49,6 +49,35 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None) -> Mem
         plot_note: why there is no plot (shown in its place).
     """
     memo = Memo(f"Export-control classification memo: {c.name}")
+    memo.add("Summary", ("list", _summary(c, headroom)), ("note", _DISCLAIMER))
+    rows = [[i["input"], _value(i["value"]), i["basis"], i.get("note") or "",
+             i["source"] + (f" <{i['url']}>" if i.get("url") else "")] for i in c.inputs]
+    memo.add("Inputs and sources", ("table", ["input", "value", "basis", "note", "source"], rows))
+    memo.add("Arithmetic", *_arithmetic(c))
+    memo.add("Outcome under every rule", *_outcomes(c))
+    if headroom is not None:
+        memo.add("Headroom to every threshold (rules in force and the bills)",
+                 ("table", ["rule", "threshold", "value", "distance", "crossing change", "or, per precision"],
+                  _headroom_rows(headroom)))
+    memo.add("Flags and caveats", ("list", list(c.flags) + list(_CAVEATS)))
+    if plot is not None:
+        memo.add("Threshold map", plot)
+    elif plot_note:
+        memo.add("Threshold map", ("note", plot_note))
+    return memo
+
+
+_CAVEATS = (
+    "TF32 counted as 32 bits, FP6/FP4 as 6/4 bits with block scales ignored (the rule text is silent).",
+    "Interconnect: the vendor's aggregate bidirectional chip-to-chip bandwidth; 'total DRAM bandwidth' of the "
+    "2026 rules taken as the chip's total memory bandwidth.",
+    "'Designed or marketed for datacenters' is undefined in the rule: taken from vendor marketing unless "
+    "overridden.",
+    "Bills (GAIN AI, SAFE Chips) are shown for what they would change; they are not law.",
+)
+
+
+def _summary(c, headroom) -> list[str]:
     summary = [f"Part: {c.name} ({c.id})" + (f", {c.vendor}" if c.vendor else ""),
                f"Evaluated as of: {c.as_of.isoformat()}",
                f"Outcome: {_verdict(c)}",
@@ -59,12 +88,10 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None) -> Mem
         s = getattr(near, "step", near)
         summary.append(f"Nearest threshold: {s.label} {s.quantity} {s.op} {fmt_num(s.threshold)} "
                        f"(value {fmt_num(s.value)}, {s.margin_pct:+.1f}%)")
-    memo.add("Summary", ("list", summary), ("note", _DISCLAIMER))
+    return summary
 
-    rows = [[i["input"], _value(i["value"]), i["basis"], i.get("note") or "",
-             i["source"] + (f" <{i['url']}>" if i.get("url") else "")] for i in c.inputs]
-    memo.add("Inputs and sources", ("table", ["input", "value", "basis", "note", "source"], rows))
 
+def _arithmetic(c) -> list[tuple]:
     arith = []
     if c.tpp_terms:
         arith.append(("p", "TPP = max over precisions of dense rate x bit length (Technical Note to 3A090, 2023 text; "
@@ -84,8 +111,10 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None) -> Mem
     steps.append(f"designed or marketed for datacenters: {dc}" + (f" ({c.datacenter_basis})" if c.datacenter_basis
                                                                    else ""))
     arith.append(("list", steps))
-    memo.add("Arithmetic", *arith)
+    return arith
 
+
+def _outcomes(c) -> list[tuple]:
     blocks = []
     for f in c.findings:
         state = "in force" if f.in_force else ("proposal" if f.status.startswith("proposal") else "not in force")
@@ -94,35 +123,19 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None) -> Mem
         items = list(f.reasons) + ([f"missing input: {', '.join(f.missing)}"] if f.missing else [])
         if items:
             blocks.append(("list", items))
-    memo.add("Outcome under every rule", *blocks)
+    return blocks
 
-    if headroom is not None:
-        rows = []
-        for r in headroom.rows:
-            s = r.step
-            if s.value is None or r.note:
-                continue
-            first = next((ch.text() for ch in r.changes[1:2]), "")
-            rows.append([r.rule, f"{s.label}: {s.quantity} {s.op} {fmt_num(s.threshold)}", fmt_num(s.value),
-                         f"{s.margin:+,.4g} ({s.margin_pct:+.1f}%)", r.changes[0].text() if r.changes else "",
-                         first])
-        memo.add("Headroom to every threshold (rules in force and the bills)",
-                 ("table", ["rule", "threshold", "value", "distance", "crossing change", "or, per precision"], rows))
 
-    flags = list(c.flags) + [
-        "TF32 counted as 32 bits, FP6/FP4 as 6/4 bits with block scales ignored (the rule text is silent).",
-        "Interconnect: the vendor's aggregate bidirectional chip-to-chip bandwidth; 'total DRAM bandwidth' of the "
-        "2026 rules taken as the chip's total memory bandwidth.",
-        "'Designed or marketed for datacenters' is undefined in the rule: taken from vendor marketing unless "
-        "overridden.",
-        "Bills (GAIN AI, SAFE Chips) are shown for what they would change; they are not law.",
-    ]
-    memo.add("Flags and caveats", ("list", flags))
-    if plot is not None:
-        memo.add("Threshold map", plot)
-    elif plot_note:
-        memo.add("Threshold map", ("note", plot_note))
-    return memo
+def _headroom_rows(headroom) -> list[list[str]]:
+    rows = []
+    for r in headroom.rows:
+        s = r.step
+        if s.value is None or r.note:
+            continue
+        first = next((ch.text() for ch in r.changes[1:2]), "")
+        rows.append([r.rule, f"{s.label}: {s.quantity} {s.op} {fmt_num(s.threshold)}", fmt_num(s.value),
+                     f"{s.margin:+,.4g} ({s.margin_pct:+.1f}%)", r.changes[0].text() if r.changes else "", first])
+    return rows
 
 
 def _value(v) -> str:

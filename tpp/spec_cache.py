@@ -119,13 +119,11 @@ def _sources(d) -> dict:
 
 
 def _accelerator(d: dict):
-    from tpp.specs import _LIST_FIELDS, QUANTITY_FIELDS, Accelerator, Die
+    from tpp.specs import QUANTITY_FIELDS, Accelerator, Die
 
-    d = dict(d)
+    d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}  # JSON arrays were tuples
     for k in QUANTITY_FIELDS:
         d[k] = _quantity(d[k])
-    for k in _LIST_FIELDS + ("takeovers",):
-        d[k] = tuple(d[k])
     d["peak"] = {p: _quantity(q) for p, q in d["peak"].items()}
     d["dies"] = tuple(Die(**{**x, "area_mm2": _quantity(x["area_mm2"])}) for x in d["dies"])
     d["sources"] = _sources(d["sources"])
@@ -135,11 +133,9 @@ def _accelerator(d: dict):
 def _stack(d: dict):
     from tpp.specs import HbmStack
 
-    d = dict(d)
+    d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
     for k in ("bandwidth_gbps", "stack_area_mm2"):
         d[k] = _quantity(d[k])
-    for k in ("notes", "takeovers", "aliases"):
-        d[k] = tuple(d[k])
     d["sources"] = _sources(d["sources"])
     return HbmStack(**d)
 

@@ -127,7 +127,7 @@ def check_dir(directory, *, quotes_required: bool | None = None, today: _dt.date
     directory = Path(directory)
     required = QUOTES_REQUIRED if quotes_required is None else quotes_required
     today = today or _dt.date.today()
-    accels, stacks, problems = specs._load_dir(directory)
+    accels, stacks, problems = specs.load_dir(directory)
     parsed = not problems  # the checks across files need every file parsed
     warnings = []
     shipped_dir = specs.shipped_specs_dir()
@@ -148,7 +148,7 @@ def check_dir(directory, *, quotes_required: bool | None = None, today: _dt.date
             parsed = False
     if parsed and not shipped:
         try:
-            warnings += [f"overlay: {t}" for t in specs._parse_all([shipped_dir, directory]).takeovers]
+            warnings += [f"overlay: {t}" for t in specs.parse_dirs([shipped_dir, directory]).takeovers]
         except SpecError as exc:
             problems += [f"overlay on the shipped database: {p}" for p in exc.problems]
     return Validation(str(directory), len(accels), len(stacks), tuple(problems), tuple(warnings), tuple(items))

@@ -173,7 +173,7 @@ class HbmStack:
 
 # --------------------------------------------------------------------------------------------- parsing
 
-class _Problems:
+class Problems:
     """Collects 'file: field: problem' lines."""
 
     def __init__(self, path: str):
@@ -184,7 +184,7 @@ class _Problems:
         self.items.append(f"{self.path}: {fld}: {msg}" if fld else f"{self.path}: {msg}")
 
 
-def _sources(raw, pr: _Problems) -> dict[str, Source]:
+def parse_sources(raw, pr: Problems) -> dict[str, Source]:
     out = {}
     if not isinstance(raw, dict) or not raw:
         pr.add("sources", "missing: every file names its sources ([sources.KEY] with title and url)")
@@ -206,7 +206,7 @@ def _sources(raw, pr: _Problems) -> dict[str, Source]:
     return out
 
 
-def _quantity(raw, fld: str, sources: dict, pr: _Problems, allow_zero: bool = False) -> Quantity | None:
+def parse_quantity(raw, fld: str, sources: dict, pr: Problems, allow_zero: bool = False) -> Quantity | None:
     if raw is None:
         return None
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -248,7 +248,7 @@ def _quantity(raw, fld: str, sources: dict, pr: _Problems, allow_zero: bool = Fa
     return Quantity(float(value), src, basis, note, quote) if ok else None
 
 
-def _strlist(raw, fld: str, pr: _Problems) -> tuple[str, ...]:
+def _strlist(raw, fld: str, pr: Problems) -> tuple[str, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
@@ -267,7 +267,7 @@ def _valid_date(s: str) -> bool:
     return False
 
 
-def _parse_accelerator(data: dict, path: Path, pr: _Problems) -> Accelerator | None:
+def _parse_accelerator(data: dict, path: Path, pr: Problems) -> Accelerator | None:
     for key in set(data) - _ALLOWED_TOP:
         pr.add(key, "unknown field" + _did_you_mean(key, _ALLOWED_TOP))
     for key in _REQUIRED:
@@ -289,8 +289,8 @@ def _parse_accelerator(data: dict, path: Path, pr: _Problems) -> Accelerator | N
         pr.add("marketed_for", f"must be one of {', '.join(MARKETS)}, got {data['marketed_for']!r}")
     if "release_date" in data and not _valid_date(data["release_date"]):
         pr.add("release_date", f"{data['release_date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
-    sources = _sources(data.get("sources"), pr)
-    quantities = {k: _quantity(data.get(k), k, sources, pr) for k in QUANTITY_FIELDS}
+    sources = parse_sources(data.get("sources"), pr)
+    quantities = {k: parse_quantity(data.get(k), k, sources, pr) for k in QUANTITY_FIELDS}
     peak = {}
     raw_peak = data.get("peak", {})
     if not isinstance(raw_peak, dict):
@@ -300,7 +300,7 @@ def _parse_accelerator(data: dict, path: Path, pr: _Problems) -> Accelerator | N
         if key not in _PEAK_FIELDS:
             pr.add(f"peak.{key}", "unknown precision" + _did_you_mean(key, _PEAK_FIELDS))
             continue
-        q = _quantity(raw, f"peak.{key}", sources, pr)
+        q = parse_quantity(raw, f"peak.{key}", sources, pr)
         if q is not None:
             peak[_PEAK_FIELDS[key]] = q
     dies = []
@@ -323,7 +323,7 @@ def _parse_accelerator(data: dict, path: Path, pr: _Problems) -> Accelerator | N
             pr.add(f"{fld}.count", f"must be a positive integer, got {count!r}")
         if not isinstance(np_, bool):
             pr.add(f"{fld}.non_planar", f"must be true or false, got {np_!r}")
-        area = _quantity(d.get("area_mm2"), f"{fld}.area_mm2", sources, pr)
+        area = parse_quantity(d.get("area_mm2"), f"{fld}.area_mm2", sources, pr)
         if role in DIE_ROLES and isinstance(count, int) and isinstance(np_, bool):
             dies.append(Die(role, count, np_, d.get("process"), area))
     lists = {k: _strlist(data.get(k), k, pr) for k in _LIST_FIELDS}
@@ -335,7 +335,7 @@ def _parse_accelerator(data: dict, path: Path, pr: _Problems) -> Accelerator | N
                        **strs, **lists, **quantities)
 
 
-def _check_consistency(peak: dict, q: dict, pr: _Problems) -> None:
+def _check_consistency(peak: dict, q: dict, pr: Problems) -> None:
     """Catch impossible combinations that a typo produces (a missing decimal point, a sparse figure)."""
     for p, rate in peak.items():
         if rate.value > 100_000:
@@ -355,7 +355,7 @@ def _did_you_mean(key: str, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _parse_hbm(data: dict, path: Path, pr: _Problems) -> HbmStack | None:
+def _parse_hbm(data: dict, path: Path, pr: Problems) -> HbmStack | None:
     allowed = {"id", "name", "generation", "bandwidth_gbps", "stack_area_mm2", "sources", "notes"}
     for key in set(data) - allowed:
         pr.add(key, "unknown field" + _did_you_mean(key, allowed))
@@ -366,9 +366,9 @@ def _parse_hbm(data: dict, path: Path, pr: _Problems) -> HbmStack | None:
         return None
     if data["id"] != path.stem:
         pr.add("id", f"{data['id']!r} differs from the file name {path.name!r}")
-    sources = _sources(data.get("sources"), pr)
-    bw = _quantity(data.get("bandwidth_gbps"), "bandwidth_gbps", sources, pr)
-    area = _quantity(data.get("stack_area_mm2"), "stack_area_mm2", sources, pr)
+    sources = parse_sources(data.get("sources"), pr)
+    bw = parse_quantity(data.get("bandwidth_gbps"), "bandwidth_gbps", sources, pr)
+    area = parse_quantity(data.get("stack_area_mm2"), "stack_area_mm2", sources, pr)
     for key in ("bandwidth_gbps", "stack_area_mm2"):
         if key not in data:
             pr.add(key, "required")
@@ -378,7 +378,7 @@ def _parse_hbm(data: dict, path: Path, pr: _Problems) -> HbmStack | None:
     return HbmStack(data["id"], data["name"], data["generation"], bw, area, str(path), sources, notes)
 
 
-def _read_toml(path: Path, pr: _Problems) -> dict | None:
+def read_toml(path: Path, pr: Problems) -> dict | None:
     try:
         with open(path, "rb") as fh:
             return _toml.load(fh)
@@ -391,8 +391,10 @@ def _read_toml(path: Path, pr: _Problems) -> dict | None:
     return None
 
 
-def _load_dir(directory: Path) -> tuple[list, list, list[str]]:
-    """Parse every file under a database directory. Returns (accelerators, hbm stacks, problems)."""
+def load_dir(directory: Path) -> tuple[list, list, list[str]]:
+    """Parse every file under one database directory (no check across files).
+
+    Returns (accelerators, hbm stacks, problems)."""
     accels, stacks, problems = [], [], []
     if not directory.is_dir():
         return accels, stacks, [f"{directory}: not a directory"]
@@ -405,11 +407,11 @@ def _load_dir(directory: Path) -> tuple[list, list, list[str]]:
         for path in sorted(sub.iterdir()):
             if path.name.startswith(".") or path.is_dir():
                 continue
-            pr = _Problems(str(path))
+            pr = Problems(str(path))
             if path.suffix != ".toml":
                 pr.add("", "not a .toml file (only <id>.toml files belong here)")
             else:
-                data = _read_toml(path, pr)
+                data = read_toml(path, pr)
                 if data is not None:
                     item = parser(data, path, pr)
                     if item is not None:
@@ -489,16 +491,17 @@ def load_database(overlay=None, *, use_env: bool = True) -> Database:
     db = spec_cache.read(cache)
     if db is not None:
         return db
-    db = _parse_all(dirs)
+    db = parse_dirs(dirs)
     spec_cache.write(cache, db)
     return db
 
 
-def _parse_all(dirs: list[Path]) -> Database:
+def parse_dirs(dirs: list[Path]) -> Database:
+    """The database of these directories, each overlaid on the ones before it (no cache)."""
     accels, stacks = {}, {}
     problems = []
     for n, d in enumerate(dirs):
-        a, s, p = _load_dir(d)
+        a, s, p = load_dir(d)
         problems += p
         if n:  # an overlay: say what it takes over from the directories before it
             a, s = _mark_takeovers(a, accels), _mark_takeovers(s, stacks)

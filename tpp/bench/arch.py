@@ -13,7 +13,7 @@ from pathlib import Path
 from tpp.errors import SpecError
 
 # The accelerator loader's validators: the same rules (source key, basis, note) for the same kind of number.
-from tpp.specs import Quantity, Source, _Problems, _quantity, _read_toml, _sources, shipped_specs_dir
+from tpp.specs import Problems, Quantity, Source, parse_quantity, parse_sources, read_toml, shipped_specs_dir
 
 __all__ = ["Architecture", "load_architectures", "device_peak_tflops", "BENCH_PRECISIONS"]
 
@@ -38,7 +38,7 @@ class Architecture:
         return q.value / 2 if halve else q.value
 
 
-def _parse(cc: str, raw, sources, pr: _Problems) -> Architecture | None:
+def _parse(cc: str, raw, sources, pr: Problems) -> Architecture | None:
     if not isinstance(raw, dict):
         pr.add(f"architectures.{cc}", "must be a table")
         return None
@@ -56,7 +56,7 @@ def _parse(cc: str, raw, sources, pr: _Problems) -> Architecture | None:
         if key not in BENCH_PRECISIONS:
             pr.add(f"architectures.{cc}.{key}", f"unknown precision; known: {', '.join(BENCH_PRECISIONS)}")
             continue
-        q = _quantity(val, f"architectures.{cc}.{key}", sources, pr)
+        q = parse_quantity(val, f"architectures.{cc}.{key}", sources, pr)
         if q is not None:
             ops[key] = q
     if pr.items:
@@ -67,13 +67,13 @@ def _parse(cc: str, raw, sources, pr: _Problems) -> Architecture | None:
 def load_architectures(path: Path | None = None) -> dict[str, Architecture]:
     """Read and validate the table. Raises SpecError naming the file and field of every problem."""
     path = Path(path) if path else shipped_specs_dir() / "architectures.toml"
-    pr = _Problems(str(path))
-    data = _read_toml(path, pr)
+    pr = Problems(str(path))
+    data = read_toml(path, pr)
     if data is None:
         raise SpecError(pr.items)
     for key in set(data) - {"architectures", "sources"}:
         pr.add(key, "unknown field (expected [architectures.\"CC\"] and [sources.KEY])")
-    sources = _sources(data.get("sources"), pr)
+    sources = parse_sources(data.get("sources"), pr)
     out = {}
     for cc, raw in (data.get("architectures") or {}).items():
         if not cc.replace(".", "").isdigit() or cc.count(".") != 1:

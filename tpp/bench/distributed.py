@@ -25,8 +25,8 @@ from pathlib import Path
 
 from tpp.bench import group as grp
 from tpp.bench.errors import BenchInterrupted, InputError
-from tpp.bench.results import ResultWriter, _clean
-from tpp.bench.runner import _first_line, run_bench
+from tpp.bench.results import ResultWriter, clean_json
+from tpp.bench.runner import first_line, run_bench
 from tpp.bench.signals import sigterm_as_interrupt, sigterm_ignored
 from tpp.errors import TppError
 
@@ -150,7 +150,7 @@ class _Store:
         if self.store is None:
             return
         try:
-            self.store.set(key, value if isinstance(value, str) else json.dumps(_clean(value)))
+            self.store.set(key, value if isinstance(value, str) else json.dumps(clean_json(value)))
         except Exception as exc:  # noqa: BLE001
             self._warn(exc)
 
@@ -279,7 +279,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
                                    "fail to start?): nothing was measured") from None
         except Exception as exc:  # noqa: BLE001 - any failure to join is one error line
             raise DistributedError(f"rank {denv.rank}: cannot join the torch.distributed group at "
-                                   f"{denv.master_addr}:{denv.master_port}: {_first_line(exc)}") from None
+                                   f"{denv.master_addr}:{denv.master_port}: {first_line(exc)}") from None
     store = _Store(dist, denv, timeout_s)
     store.set(f"info/{denv.rank}", {"node": node, "device": device, "local_rank": denv.local_rank})
     store.set(f"status/{denv.rank}", "running")
@@ -308,7 +308,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
                 except TppError as exc:
                     status, doc, error = "failed", last["doc"], str(exc)
                 except Exception as exc:  # noqa: BLE001 - a bug in one rank must not leave the others waiting
-                    status, doc, error = "failed", last["doc"], _first_line(exc)
+                    status, doc, error = "failed", last["doc"], first_line(exc)
             if error:
                 store.set(f"error/{denv.rank}", error)
             store.set(f"status/{denv.rank}", status)
@@ -321,7 +321,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
 
 
 def _copy(doc: dict) -> dict:
-    return json.loads(json.dumps(_clean(doc)))
+    return json.loads(json.dumps(clean_json(doc)))
 
 
 def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, straggler_pct, db):
@@ -335,7 +335,7 @@ def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, st
                 payloads, gathered = {p["rank"]: p for p in objs if isinstance(p, dict)}, True
         except Exception as exc:  # noqa: BLE001 - a rank died: fall back on the store
             if denv.rank == 0:
-                print(f"tpp: warning: the final gather failed ({_first_line(exc)}); "
+                print(f"tpp: warning: the final gather failed ({first_line(exc)}); "
                       "taking the results the ranks streamed", file=sys.stderr)
     if denv.rank != 0:
         if status == "interrupted":

@@ -21,7 +21,7 @@ import platform
 import socket
 from collections import Counter
 
-from tpp.bench.report import _n  # one number format for the single-run and the group tables
+from tpp.bench.report import fmt_n  # one number format for the single-run and the group tables
 from tpp.bench.results import GROUP_KIND, SCHEMA_VERSION, utc_now
 
 __all__ = ["DEFAULT_STRAGGLER_PCT", "new_group", "annotate", "missing_entry", "summarize", "finish", "gpu_rows",
@@ -118,7 +118,7 @@ def summarize(group: dict, db=None, straggler_pct: float = DEFAULT_STRAGGLER_PCT
         nodes.setdefault(run["meta"].get("node") or run["meta"].get("host") or "?", []).append(run)
     out_nodes = []
     for node, runs in nodes.items():
-        outcomes = lab._peer_outcomes(straggler_pct, runs)
+        outcomes = lab.peer_outcomes(straggler_pct, runs)
         stragglers = [{"gpu": o.gpu, "measurement": o.measurement, "value": o.value, "best": o.reference,
                        "below_best_pct": round(o.by + straggler_pct, 2), "message": o.message}
                       for o in outcomes if o.status == "fail"]
@@ -171,24 +171,24 @@ def finish(group: dict, db=None, straggler_pct: float = DEFAULT_STRAGGLER_PCT) -
 
 def gpu_rows(group: dict) -> list[dict]:
     """One row per run: rank, node, device, model, median per precision and kernel, measured TPP, state."""
-    from tpp.lab import _measured
+    from tpp.lab import is_measured
 
     cols: dict[str, str] = {}  # label -> column title
     for run in group["runs"]:
         for r in run["results"]:
-            if _measured(r) and r["label"] not in cols:
+            if is_measured(r) and r["label"] not in cols:
                 cols[r["label"]] = f"{r['label']} {'TFLOPS' if r['kind'] == 'matmul' else 'GB/s'}"
     rows = []
     for run in group["runs"]:
         m, d = run["meta"], run["device"]
-        by = {r["label"]: r for r in run["results"] if _measured(r)}
+        by = {r["label"]: r for r in run["results"] if is_measured(r)}
         row = {"rank": m.get("rank"), "node": m.get("node") or m.get("host"),
                "device": "cpu" if d.get("kind") == "cpu" else f"cuda:{d.get('index')}",
                "model": d.get("spec_id") or d.get("name")}
         for label, title in cols.items():
             r = by.get(label)
-            row[title] = _n(r["median"], 2 if r["kind"] == "matmul" else 1) if r else "-"
-        row["measured TPP"] = _n(_tpp(run, "tpp"))
+            row[title] = fmt_n(r["median"], 2 if r["kind"] == "matmul" else 1) if r else "-"
+        row["measured TPP"] = fmt_n(_tpp(run, "tpp"))
         faults = [r["label"] for r in run["results"] if r.get("correct") is False]
         row["state"] = "FAULT " + ",".join(faults) if faults else "interrupted" if m.get("interrupted") else "ok"
         rows.append(row)
@@ -213,11 +213,11 @@ def report_lines(group: dict, json_path: str | None = None) -> list[str]:
         para = sysd["eccn"] or sysd["status"]
         models = ", ".join(f"{c}x {m}" for m, c in n["models"].items())
         lines.append(f"node {n['node']}: {len(n['gpus'])} device(s) ({models}); aggregate measured TPP "
-                     f"{_n(n['measured_tpp_total'])} (a floor), datasheet {_n(n['datasheet_tpp_total'])}; "
+                     f"{fmt_n(n['measured_tpp_total'])} (a floor), datasheet {fmt_n(n['datasheet_tpp_total'])}; "
                      f"a computer holding them: {para}")
         lines += [f"  {r}" for r in sysd["reasons"] + n["notes"]]
     if len(s.get("nodes", [])) > 1:
-        lines.append(f"all {len(s['nodes'])} nodes: aggregate measured TPP {_n(s['measured_tpp_total'])}")
+        lines.append(f"all {len(s['nodes'])} nodes: aggregate measured TPP {fmt_n(s['measured_tpp_total'])}")
     for m in group.get("missing", []):
         lines.append(f"MISSING rank {m['rank']} ({m.get('node') or '?'} {m.get('device') or '?'}): "
                      f"{m['status']}: {m['reason']}")

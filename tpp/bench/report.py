@@ -8,7 +8,7 @@ __all__ = ["matmul_rows", "bandwidth_rows", "summary_lines", "device_rows", "pea
 GAP = 0.02
 
 
-def _n(x, nd=1) -> str:
+def fmt_n(x, nd=1) -> str:
     if x is None:
         return "-"
     return f"{x:,.{nd}f}" if abs(x) >= 1 or x == 0 else f"{x:.3g}"
@@ -41,9 +41,9 @@ def matmul_rows(doc: dict) -> list[dict]:
         if gap:
             notes.append(gap)
         shape = "x".join(map(str, r["shape"])) if r.get("shape") else "-"
-        rows.append({"precision": r["label"], "shape": shape, "median TFLOPS": _n(r.get("median"), 2),
-                     "best": _n(r.get("best"), 2), "datasheet": _n(r.get("datasheet")),
-                     "% ds": _pct(r.get("percent_of_datasheet")), "device peak": _n(dp.get("at_max_clock")),
+        rows.append({"precision": r["label"], "shape": shape, "median TFLOPS": fmt_n(r.get("median"), 2),
+                     "best": fmt_n(r.get("best"), 2), "datasheet": fmt_n(r.get("datasheet")),
+                     "% ds": _pct(r.get("percent_of_datasheet")), "device peak": fmt_n(dp.get("at_max_clock")),
                      "% dev": _pct(r.get("percent_of_device_peak")),
                      "ok": {True: "yes", False: "FAULT", None: "-"}[r.get("correct")], "notes": "; ".join(notes)})
     return rows
@@ -56,9 +56,9 @@ def bandwidth_rows(doc: dict) -> list[dict]:
             continue
         notes = ([f"skipped: {r['skipped']}"] if r.get("skipped") else []) + r.get("warnings", [])
         size = f"{r['bytes'] / 2**20:,.{0 if r['bytes'] >= 10 * 2**20 else 2}f} MiB" if r.get("bytes") else "-"
-        rows.append({"kernel": r["label"], "moved/iter": size, "median GB/s": _n(r.get("median")),
-                     "best": _n(r.get("best")), "datasheet": _n(r.get("datasheet"), 0),
-                     "% ds": _pct(r.get("percent_of_datasheet")), "theoretical": _n(r.get("device_peak"), 0),
+        rows.append({"kernel": r["label"], "moved/iter": size, "median GB/s": fmt_n(r.get("median")),
+                     "best": fmt_n(r.get("best")), "datasheet": fmt_n(r.get("datasheet"), 0),
+                     "% ds": _pct(r.get("percent_of_datasheet")), "theoretical": fmt_n(r.get("device_peak"), 0),
                      "% theor": _pct(r.get("percent_of_device_peak")),
                      "ok": {True: "yes", False: "FAULT", None: "-"}[r.get("correct")], "notes": "; ".join(notes)})
     return rows

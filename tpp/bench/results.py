@@ -33,14 +33,14 @@ META_KEYS = ("tpp_version", "torch_version", "cuda_version", "driver_version", "
              "start_time", "end_time", "method_version", "git", "interrupted")
 
 
-def _clean(x):
+def clean_json(x):
     """NaN and infinities become null (the file is strict JSON)."""
     if isinstance(x, float) and not math.isfinite(x):
         return None
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
+        return {k: clean_json(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
+        return [clean_json(v) for v in x]
     return x
 
 
@@ -132,7 +132,7 @@ class ResultWriter:
             raise InputError(f"--json {path}: cannot write in {parent}: {exc.strerror or exc}") from None
 
     def write(self, doc: dict) -> None:
-        text = json.dumps(_clean(doc), indent=1, allow_nan=False) + "\n"
+        text = json.dumps(clean_json(doc), indent=1, allow_nan=False) + "\n"
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         except OSError as exc:

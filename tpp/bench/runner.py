@@ -169,7 +169,7 @@ class _Run:
                 return self._matmul_once(r, precision, size, fast_accum)
             except Exception as exc:  # noqa: BLE001 - report any failure of one task, keep the run going
                 if not is_oom(exc):
-                    return {**r, "shape": [size] * 3, "skipped": f"torch cannot run it here: {_first_line(exc)}"}
+                    return {**r, "shape": [size] * 3, "skipped": f"torch cannot run it here: {first_line(exc)}"}
                 self.backend.free()
                 if attempt == OOM_RETRIES:
                     return {**r, "skipped": f"out of memory down to {size}^3"}
@@ -209,7 +209,7 @@ class _Run:
             try:
                 case = mm.build_case(self.torch, self.backend, p, n, n, n)
             except Exception as exc:  # noqa: BLE001
-                return f"torch cannot run it here: {_first_line(exc)}"
+                return f"torch cannot run it here: {first_line(exc)}"
             meas = measure(self.backend.clock, case.run, matmul_flops(n, n, n), Budget(1, 2, 3, 0.0))
             rates[p] = meas.rate("best")
         frac = rates[precision] / rates["fp32"]
@@ -262,7 +262,7 @@ class _Run:
         return r
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
 

@@ -1,95 +1,23 @@
-"""The ``tpp`` command line: a thin layer over the library. Library errors become one ``Error: ...`` line."""
+"""The calculator commands: classify, list, show, rules, validate. Thin layers over tpp.api and tpp.render."""
 
 from __future__ import annotations
 
-import functools
-import sys
-
 import click
 
-from tpp import __version__
+from tpp.cli.common import as_of_option, csv_option, emit, fmt_option, get_db, handle_errors, json_option
 from tpp.errors import TppError
 
-TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
+__all__ = ["classify", "list_", "show", "rules", "validate", "LIST_SORT_KEYS"]
+
 LIST_SORT_KEYS = ("id", "name", "vendor", "tpp", "pd", "memory_bw", "interconnect", "die_area", "release", "status")
 
 
-def error_handler(exit_code: int = 1):
-    """A decorator converting library errors (and a closed pipe) into one ``Error:`` line and ``exit_code``."""
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except TppError as exc:
-                err = click.ClickException(str(exc))
-                err.exit_code = exit_code
-                raise err from None
-            except BrokenPipeError:  # `tpp list | head`
-                sys.stderr.close()
-                sys.exit(0)
-
-        return wrapper
-
-    return decorate
-
-
-_handle_errors = error_handler(1)
-
-
-def _db(ctx: click.Context):
-    """Load the database once per invocation, with the user's overlay."""
-    obj = ctx.ensure_object(dict)
-    if "db" not in obj:
-        from tpp.specs import load_database
-
-        obj["db"] = load_database(obj.get("specs"))
-    return obj["db"]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tpp")
-@click.option("--specs", "specs", type=click.Path(file_okay=False), envvar="TPP_SPECS", default=None,
-              help="Directory of your own spec files (accelerators/, hbm/) overlaid on the shipped database "
-                   "(also $TPP_SPECS).")
-@click.pass_context
-def cli(ctx, specs):
-    """tpp: where an accelerator sits against the US export-control thresholds, and why.
-
-    \b
-    Example:
-        tpp classify H20
-        tpp classify H100 --explain
-        tpp list --sort tpp
-    """
-    ctx.ensure_object(dict)["specs"] = specs
-
-
-def _as_of_option(fn):
-    return click.option("--as-of", "as_of", metavar="YYYY-MM-DD", default=None,
-                        help="Evaluate the rules in force that day (default: today).")(fn)
-
-
-def _emit(rows, as_json, as_csv, fmt, notes=()):
-    from tpp import render
-
-    if as_json:
-        click.echo(render.to_json(rows), nl=False)
-    elif as_csv:
-        click.echo(render.to_csv(rows), nl=False)
-    else:
-        click.echo(render.table(rows, fmt))
-        for n in notes:
-            click.echo(n)
-
-
-@cli.command()
+@click.command()
 @click.argument("names", nargs=-1)
-@_as_of_option
+@as_of_option
 @click.option("--explain", is_flag=True, help="Show the full reasoning: inputs with sources, arithmetic, every rule.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per chip (see README).")
-@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@json_option("Print a JSON array, one object per chip (see README).")
+@fmt_option
 @click.option("--tpp", "tpp_value", type=float, help="Hypothetical chip: its TPP.")
 @click.option("--rate", "rates", multiple=True, metavar="PREC=VALUE",
               help="Hypothetical chip: a dense rate in TFLOPS/TOPS, e.g. fp16=148 (repeatable).")
@@ -100,7 +28,7 @@ def _emit(rows, as_json, as_csv, fmt, notes=()):
 @click.option("--datacenter/--consumer", "datacenter", default=None,
               help="Designed or marketed for datacenters (overrides the database's marketing for named chips).")
 @click.pass_context
-@_handle_errors
+@handle_errors
 def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_area, memory_bw, io_bw,
              transistors, datacenter):
     """Classify accelerators by name, or a hypothetical chip from numbers.
@@ -126,7 +54,7 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
                                         datacenter=datacenter, memory_bandwidth_gbps=memory_bw,
                                         interconnect_gbps=io_bw, transistors_billion=transistors, as_of=day)]
     else:
-        db = _db(ctx)
+        db = get_db(ctx)
         results = [api.classify(chip, as_of=day, datacenter=datacenter) for chip in api.resolve(db, names)]
     if as_json:
         click.echo(render.to_json([c.as_dict() for c in results]), nl=False)
@@ -135,22 +63,22 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
     else:
         rows, notes = render.classify_rows(results)
         click.echo(f"as of {day.isoformat()}")
-        _emit(rows, False, False, fmt, notes)
+        emit(rows, False, False, fmt, notes)
 
 
-@cli.command(name="list")
+@click.command(name="list")
 @click.option("--vendor", multiple=True, help="Only this vendor (repeatable, case-insensitive).")
 @click.option("--status", type=click.Choice(["controlled", "not-controlled", "indeterminate"]), multiple=True,
               help="Only this classification status (repeatable).")
 @click.option("--sort", "sort_key", default="id", show_default=True,
               type=click.Choice(LIST_SORT_KEYS),
               help="Sort by this column (numbers largest first; unknown last).")
-@_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@as_of_option
+@json_option()
+@csv_option
+@fmt_option
 @click.pass_context
-@_handle_errors
+@handle_errors
 def list_(ctx, vendor, status, sort_key, as_of, as_json, as_csv, fmt):
     """List the accelerators in the database with TPP, PD and classification.
 
@@ -162,14 +90,14 @@ def list_(ctx, vendor, status, sort_key, as_of, as_json, as_csv, fmt):
     """
     from tpp import api, render
 
-    rows = api.list_rows(_db(ctx), as_of=api.parse_date(as_of), vendors=vendor, statuses=status, sort=sort_key)
-    _emit(rows if (as_json or as_csv) else render.human_list(rows), as_json, as_csv, fmt)
+    rows = api.list_rows(get_db(ctx), as_of=api.parse_date(as_of), vendors=vendor, statuses=status, sort=sort_key)
+    emit(rows if (as_json or as_csv) else render.human_list(rows), as_json, as_csv, fmt)
 
 
-@cli.command()
+@click.command()
 @click.argument("name")
 @click.pass_context
-@_handle_errors
+@handle_errors
 def show(ctx, name):
     """Show every field of an accelerator with the basis and source of every number.
 
@@ -180,14 +108,14 @@ def show(ctx, name):
     """
     from tpp import api, render
 
-    for i, chip in enumerate(api.resolve(_db(ctx), [name])):
+    for i, chip in enumerate(api.resolve(get_db(ctx), [name])):
         click.echo(("\n" if i else "") + "\n".join(render.show_lines(chip)))
 
 
-@cli.command()
-@_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_handle_errors
+@click.command()
+@as_of_option
+@json_option()
+@handle_errors
 def rules(as_of, as_json):
     """List the rules tpp applies: thresholds, dates, status and citations.
 
@@ -206,10 +134,10 @@ def rules(as_of, as_json):
         click.echo(render.rules_text(day), nl=False)
 
 
-@cli.command()
+@click.command()
 @click.argument("directory", required=False, type=click.Path())
 @click.option("--report", is_flag=True, help="Also print the coverage: fields known, on what basis, and the gaps.")
-@_handle_errors
+@handle_errors
 def validate(directory, report):
     """Check a spec database (default: the shipped one) and report every problem with file and field.
 
@@ -226,25 +154,3 @@ def validate(directory, report):
         click.echo(line)
     if error:
         raise TppError(error)
-
-
-def _register_command_modules() -> None:
-    """Commands kept in modules of their own join the group (imported here because they import this module)."""
-    from tpp.cli_analysis import register as register_analysis
-    from tpp.cli_bench import register as register_bench
-    from tpp.cli_lab import register as register_lab
-
-    register_analysis(cli)
-    register_bench(cli)
-    register_lab(cli)
-
-
-_register_command_modules()
-
-
-def main():
-    cli(prog_name="tpp")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -10,33 +10,14 @@ import sys
 
 import click
 
-from tpp.cli import error_handler
+from tpp.cli.common import echo_json, echo_policy_report, error_handler, json_option
 from tpp.errors import TppError
 
-__all__ = ["register"]
+__all__ = ["compare", "baseline", "check"]
 
 
 # Bad input exits 2, telling it apart from a regression or a failed check (exit 1).
 _handle_errors = error_handler(2)
-
-
-def echo_policy_report(report, n_runs: int, show_all: bool = False) -> None:
-    """Every failed, warned or skipped check (all with ``show_all``), a count line, and the GPUs that failed."""
-    for o in report.outcomes:
-        if show_all or o.status != "pass":
-            click.echo(f"{o.status.upper():4}  {o.gpu}  {o.check}  {o.measurement}: {o.message}")
-    c = report.as_dict()["counts"]
-    click.echo(f"checks {', '.join(report.checks)} on {n_runs} run(s): {c['pass']} passed, {c['fail']} failed, "
-               f"{c['warn']} warning(s), {c['skip']} skipped")
-    failed_gpus = sorted({o.gpu for o in report.failures})
-    if failed_gpus:
-        click.echo(f"FAILED: {', '.join(failed_gpus)}")
-
-
-def _json(obj) -> None:
-    from tpp import render
-
-    click.echo(render.to_json(obj), nl=False)
 
 
 def _num(x, fmt="{:,.4g}") -> str:
@@ -47,7 +28,7 @@ def _run_line(role: str, doc: dict, path: str) -> str:
     from tpp import lab
 
     meta = doc["meta"]
-    return f"{role}: {path}: {lab._describe(doc)} on {lab.gpu_id(doc)}, {meta.get('start_time') or '?'}"
+    return f"{role}: {path}: {lab.describe(doc)} on {lab.gpu_id(doc)}, {meta.get('start_time') or '?'}"
 
 
 def _dir_option(fn):
@@ -63,7 +44,7 @@ def _dir_option(fn):
               help="RUN.json is a group file (--all-gpus, torchrun): compare the run of this rank.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
               show_default=True, help="Significance level of the Mann-Whitney U test on the raw samples.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
+@json_option("Print JSON instead of the table.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @_handle_errors
 def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit_path):
@@ -87,7 +68,7 @@ def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit
     if junit_path:
         lab.write_junit(cmp, junit_path)
     if as_json:
-        _json({**cmp.as_dict(), "run": run_path, "baseline": baseline_path})
+        echo_json({**cmp.as_dict(), "run": run_path, "baseline": baseline_path})
     else:
         click.echo(_run_line("run", run, run_path))
         click.echo(_run_line("baseline", base, baseline_path))
@@ -141,14 +122,14 @@ def baseline_save(run_path, directory, replace, rank):
 
     doc = lab.load_run(run_path, rank=rank)
     path = lab.BaselineStore(directory).save(doc, replace=replace, source=run_path)
-    n = sum(lab._measured(r) for r in doc["results"])
+    n = sum(lab.is_measured(r) for r in doc["results"])
     click.echo(f"saved {run_path} as the baseline of {lab.device_model(doc)} ({n} measurements): {path}")
 
 
 @baseline.command(name="show")
 @click.argument("model", required=False)
 @_dir_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option("Print JSON.")
 @_handle_errors
 def baseline_show(model, directory, as_json):
     """List the baselines, or show the measurements of one device model's baseline.
@@ -165,7 +146,7 @@ def baseline_show(model, directory, as_json):
     if model is None:
         entries = store.entries()
         if as_json:
-            _json({"directory": str(store.directory), "baselines": entries})
+            echo_json({"directory": str(store.directory), "baselines": entries})
         elif not entries:
             click.echo(f"no baseline in {store.directory} (save one with 'tpp baseline save RUN.json')")
         else:
@@ -180,7 +161,7 @@ def baseline_show(model, directory, as_json):
         raise TppError(f"no baseline for {model!r} in {store.directory} (baselines: {known})")
     path, doc = found
     if as_json:
-        _json({"model": lab.device_model(doc), "file": str(path), "baseline": doc})
+        echo_json({"model": lab.device_model(doc), "file": str(path), "baseline": doc})
         return
     click.echo(_run_line("baseline", doc, str(path)))
     click.echo(render.table([{"measurement": r["tag"], "size": r["shape"] if r["kind"] == "matmul" else r["bytes"],
@@ -197,7 +178,7 @@ def baseline_show(model, directory, as_json):
 @click.option("--baseline-dir", type=click.Path(file_okay=False), default=None,
               help="Baselines for [baseline] (default: the policy's dir, $TPP_BASELINES, ~/.local/share/tpp/...).")
 @click.option("--all", "show_all", is_flag=True, help="List passed checks too.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the text report.")
+@json_option("Print JSON instead of the text report.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @_handle_errors
 def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
@@ -223,14 +204,9 @@ def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
     if junit_path:
         lab.write_junit(report, junit_path)
     if as_json:
-        _json({**report.as_dict(), "policy": policy_path, "runs": list(run_paths)})
+        echo_json({**report.as_dict(), "policy": policy_path, "runs": list(run_paths)})
     else:
         echo_policy_report(report, len(runs), show_all)
     if junit_path:
         click.echo(f"wrote {junit_path}", err=True)
     sys.exit(report.exit_code)
-
-
-def register(cli) -> None:
-    for cmd in (compare, baseline, check):
-        cli.add_command(cmd)

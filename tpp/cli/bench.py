@@ -8,9 +8,11 @@ import sys
 
 import click
 
-from tpp.cli import _handle_errors
+from tpp.cli.common import echo_policy_report, handle_errors
 
-__all__ = ["register"]
+__all__ = ["devices", "bench"]
+
+os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # CUDA and NVML indices agree
 
 
 class _Progress:
@@ -27,7 +29,7 @@ class _Progress:
 
 
 @click.command()
-@_handle_errors
+@handle_errors
 def devices():
     """List the CPU and the CUDA devices, and the spec entry each one matches.
 
@@ -71,7 +73,7 @@ def devices():
 @click.option("--dist-timeout", type=click.IntRange(1), default=1800, show_default=True, metavar="SECONDS",
               help="Distributed: how long a rank waits for the others to join or to finish.")
 @click.option("--tiny", is_flag=True, hidden=True, envvar="TPP_BENCH_TINY", help="Tiny sizes (tests only).")
-@_handle_errors
+@handle_errors
 def bench(device, quick, sweep, precisions, json_path, replace, policy_path, baseline_dir, all_gpus, device_list,
           straggler_pct, distributed, dist_timeout, tiny):
     """Measure the local accelerator: matmul per precision, memory bandwidth, measured TPP and its class.
@@ -163,7 +165,6 @@ class _NodeProgress:
 
 def _check_policy(policy, policy_path, docs, baseline_dir, n_runs) -> None:
     from tpp import lab
-    from tpp.cli_lab import echo_policy_report
     from tpp.errors import TppError
 
     checked = lab.evaluate_policy(policy, docs, baseline=baseline_dir)
@@ -222,10 +223,3 @@ def _group_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
     if faulty:
         raise TppError(f"correctness check failed on {'; '.join(faulty)}: a wrong fast answer is a hardware or "
                        "library fault")
-
-
-def register(cli) -> None:
-    """Add the benchmark commands to the ``tpp`` group."""
-    cli.add_command(devices)
-    cli.add_command(bench)
-    os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # CUDA and NVML indices agree

@@ -1,26 +1,14 @@
-"""CLI commands for analysis: plot, headroom, design, system, fleet, report. Thin layers over tpp.analysis,
-tpp.plot and tpp.report; ``register(cli)`` adds them to the ``tpp`` group."""
+"""The analysis commands: plot, headroom, design, system, fleet, report. Thin layers over tpp.analysis, tpp.plot
+and tpp.report."""
 
 from __future__ import annotations
 
 import click
 
-from tpp.cli import TABLE_FORMATS, _as_of_option, _db, _handle_errors
+from tpp.cli.common import as_of_option, echo_json, echo_table, fmt_option, get_db, handle_errors, json_option
 from tpp.errors import InputError, TppError
 
-__all__ = ["register"]
-
-
-def _json(obj) -> None:
-    from tpp import render
-
-    click.echo(render.to_json(obj), nl=False)
-
-
-def _table(rows, fmt) -> None:
-    from tpp import render
-
-    click.echo(render.table(rows, fmt))
+__all__ = ["plot", "headroom", "design", "system", "fleet", "report"]
 
 
 @click.command()
@@ -34,9 +22,9 @@ def _table(rows, fmt) -> None:
               help="File to write (.png or .svg).")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default=None,
               help="Image format (default: from the file name).")
-@_as_of_option
+@as_of_option
 @click.pass_context
-@_handle_errors
+@handle_errors
 def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
     """Draw the threshold map with the database's chips (needs the plot extra).
 
@@ -51,7 +39,7 @@ def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
     from tpp.analysis import measured_point
 
     plotting.require_matplotlib()
-    db, day = _db(ctx), api.parse_date(as_of)
+    db, day = get_db(ctx), api.parse_date(as_of)
     chips = plotting.select_chips(db, vendors=vendor, names=names)
     points = plotting.points_from([api.classify(c, day) for c in chips], db.accelerators)
     m, m_pd = measured_point(db, measured) if measured else (None, None)
@@ -61,12 +49,12 @@ def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
 
 @click.command()
 @click.argument("name")
-@_as_of_option
+@as_of_option
 @click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (every change, every precision).")
-@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@json_option("Print JSON (every change, every precision).")
+@fmt_option
 @click.pass_context
-@_handle_errors
+@handle_errors
 def headroom(ctx, name, as_of, datacenter, as_json, fmt):
     """How far a chip is from every threshold of every rule in force and of the bills, and what crosses it.
 
@@ -78,14 +66,14 @@ def headroom(ctx, name, as_of, datacenter, as_json, fmt):
     from tpp import api
     from tpp.analysis import headroom as compute
 
-    results = [compute(chip, api.parse_date(as_of), datacenter) for chip in api.resolve(_db(ctx), [name])]
+    results = [compute(chip, api.parse_date(as_of), datacenter) for chip in api.resolve(get_db(ctx), [name])]
     if as_json:
-        return _json([h.as_dict() for h in results])
+        return echo_json([h.as_dict() for h in results])
     for i, h in enumerate(results):
         c, near = h.classification, h.nearest()
         tpp = "unknown" if c.tpp is None else f"{c.tpp:,.0f}"
         click.echo(("\n" if i else "") + f"{c.name}: {c.paragraph or c.status}, TPP {tpp}, as of {c.as_of}")
-        _table(h.table_rows(), fmt)
+        echo_table(h.table_rows(), fmt)
         if near is not None:
             click.echo(f"nearest (in force): {near.rule} {near.step.text()}")
         for n in h.notes:
@@ -99,11 +87,11 @@ def headroom(ctx, name, as_of, datacenter, as_json, fmt):
               help="Designed or marketed for datacenters (default: datacenter, or the --like chip's marketing).")
 @click.option("--memory-bw", type=float, metavar="GBPS", help="Memory bandwidth (GB/s).")
 @click.option("--io-bw", type=float, metavar="GBPS", help="Interconnect bandwidth (GB/s).")
-@_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@as_of_option
+@json_option()
+@fmt_option
 @click.pass_context
-@_handle_errors
+@handle_errors
 def design(ctx, die_area, like, datacenter, memory_bw, io_bw, as_of, as_json, fmt):
     """The highest dense rate per precision a part on a die can claim and stay in each outcome.
 
@@ -116,26 +104,26 @@ def design(ctx, die_area, like, datacenter, memory_bw, io_bw, as_of, as_json, fm
     from tpp import api
     from tpp.analysis import design_for
 
-    d = design_for(_db(ctx) if like else None, die_area=die_area, like=like, datacenter=datacenter,
+    d = design_for(get_db(ctx) if like else None, die_area=die_area, like=like, datacenter=datacenter,
                    memory_bw=memory_bw, io_bw=io_bw, as_of=api.parse_date(as_of))
     if as_json:
-        return _json(d.as_dict())
+        return echo_json(d.as_dict())
     click.echo(f"die {d.die_area_mm2:g} mm2, {'datacenter' if d.datacenter else 'not datacenter'}, "
                f"as of {d.as_of.isoformat()}")
     for line in d.summary_lines():
         click.echo(f"  {line}")
-    _table(d.table_rows(), fmt)
+    echo_table(d.table_rows(), fmt)
     for n in d.notes:
         click.echo(f"note: {n}")
 
 
 @click.command()
 @click.argument("spec", nargs=-1, required=True)
-@_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@as_of_option
+@json_option()
+@fmt_option
 @click.pass_context
-@_handle_errors
+@handle_errors
 def system(ctx, spec, as_of, as_json, fmt):
     """Aggregate TPP and the 4A090 paragraph of a system, written COUNTxCHIP (join parts with +).
 
@@ -147,10 +135,10 @@ def system(ctx, spec, as_of, as_json, fmt):
     from tpp import api
     from tpp.analysis import system as compute
 
-    s = compute(_db(ctx), " + ".join(spec), api.parse_date(as_of))
+    s = compute(get_db(ctx), " + ".join(spec), api.parse_date(as_of))
     if as_json:
-        return _json(s.as_dict())
-    _table(s.table_rows(), fmt)
+        return echo_json(s.as_dict())
+    echo_table(s.table_rows(), fmt)
     h100 = "" if s.h100_equivalents is None else f" = {s.h100_equivalents:,.2f} H100-equivalents"
     tpp = "unknown" if s.total_tpp is None else f"{s.total_tpp:,.0f}"
     click.echo(f"system: TPP {tpp}{h100}; {s.eccn or s.status} (as of {s.as_of.isoformat()})")
@@ -160,11 +148,11 @@ def system(ctx, spec, as_of, as_json, fmt):
 
 @click.command()
 @click.argument("inventory", type=click.Path(dir_okay=False))
-@_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True, help="Table format.")
+@as_of_option
+@json_option()
+@fmt_option
 @click.pass_context
-@_handle_errors
+@handle_errors
 def fleet(ctx, inventory, as_of, as_json, fmt):
     """Totals of an inventory CSV (chip,count[,destination,date]): TPP, H100-equivalents, quotas, the 50% test.
 
@@ -177,10 +165,10 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
     from tpp.analysis import fleet as compute
     from tpp.analysis import read_inventory
 
-    f = compute(_db(ctx), read_inventory(inventory), api.parse_date(as_of), source=inventory)
+    f = compute(get_db(ctx), read_inventory(inventory), api.parse_date(as_of), source=inventory)
     if as_json:
-        return _json(f.as_dict())
-    _table(f.table_rows(), fmt)
+        return echo_json(f.as_dict())
+    echo_table(f.table_rows(), fmt)
     for line in f.summary_lines():
         click.echo(line)
 
@@ -192,9 +180,9 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
 @click.option("--plot/--no-plot", "with_plot", default=True, show_default=True,
               help="Embed the threshold map (HTML inline; Markdown as a PNG beside -o).")
 @click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
-@_as_of_option
+@as_of_option
 @click.pass_context
-@_handle_errors
+@handle_errors
 def report(ctx, name, fmt, output, with_plot, datacenter, as_of):
     """A classification memo to attach: inputs and sources, arithmetic, every rule, flags, the map.
 
@@ -206,7 +194,7 @@ def report(ctx, name, fmt, output, with_plot, datacenter, as_of):
     from tpp import api
     from tpp import report as memo
 
-    db = _db(ctx)
+    db = get_db(ctx)
     chips = api.resolve(db, [name])
     if len(chips) > 1:
         raise InputError(f"{name!r} names {len(chips)} parts ({', '.join(c.id for c in chips)}): name one")
@@ -219,9 +207,3 @@ def report(ctx, name, fmt, output, with_plot, datacenter, as_of):
     except OSError as exc:
         raise TppError(f"{output}: cannot write: {exc.strerror or exc}") from None
     click.echo(f"wrote {output}" + (f" and {plot_file}" if plot_file else ""))
-
-
-def register(cli: click.Group) -> None:
-    """Add the analysis commands to the ``tpp`` group."""
-    for cmd in (plot, headroom, design, system, fleet, report):
-        cli.add_command(cmd)

@@ -1,0 +1,345 @@
+"""Fleets: totals of a shipment ledger, H100-equivalents, the AI Diffusion LPP quota and the China volume test."""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tpp.analysis.common import day_or_today, h100_tpp, one_chip
+from tpp.classification import Classification, classify
+from tpp.errors import InputError, UnknownChipError
+from tpp.rules import fmt_num, rule_by_id
+
+__all__ = ["destination_code", "InventoryRow", "parse_inventory", "read_inventory", "FleetLine", "ChipTotal",
+           "LppCheck", "VolumeCheck", "Fleet", "fleet"]
+
+#: Destination spellings -> code. Hong Kong counts with China (the EAR has treated it as China since 2020).
+_DEST = {"us": "US", "usa": "US", "unitedstates": "US", "unitedstatesofamerica": "US",
+         "cn": "CN", "china": "CN", "prc": "CN", "peoplesrepublicofchina": "CN",
+         "mo": "MO", "macau": "MO", "macao": "MO", "hk": "HK", "hongkong": "HK"}
+_CHINA = ("CN", "MO", "HK")
+#: AI Diffusion Tier 1 (Supplement No. 5 to Part 740, 90 FR 4544): the US and 18 partners, ISO codes and names.
+_TIER1 = {"AU": "australia", "BE": "belgium", "CA": "canada", "DK": "denmark", "FI": "finland", "FR": "france",
+          "DE": "germany", "IE": "ireland", "IT": "italy", "JP": "japan", "NL": "netherlands", "NZ": "newzealand",
+          "NO": "norway", "KR": "southkorea", "ES": "spain", "SE": "sweden", "TW": "taiwan", "GB": "unitedkingdom"}
+_TIER1_ALIASES = {"uk": "GB", "korea": "KR", "republicofkorea": "KR", "thenetherlands": "NL"}
+
+
+def destination_code(text: str | None) -> str | None:
+    """Normalise a destination: 'China' -> 'CN', 'Macao' -> 'MO', 'United Kingdom' -> 'GB'; others kept as given."""
+    if not text or not text.strip():
+        return None
+    key = re.sub(r"[^a-z]", "", text.lower())
+    if key in _DEST:
+        return _DEST[key]
+    if text.strip().upper() in _TIER1:
+        return text.strip().upper()
+    for code, name in _TIER1.items():
+        if key == name:
+            return code
+    return _TIER1_ALIASES.get(key, text.strip())
+
+
+def _tier1(code: str | None) -> bool:
+    return code == "US" or code in _TIER1
+
+
+@dataclass(frozen=True)
+class InventoryRow:
+    line: int
+    chip: str
+    count: int
+    destination: str | None = None
+    date: _dt.date | None = None
+
+
+_COLUMNS = ("chip", "count", "destination", "date")
+
+
+def parse_inventory(text: str, source: str = "inventory") -> list[InventoryRow]:
+    """Parse an inventory CSV: columns chip,count[,destination,date]; a header row is optional.
+
+    Blank lines and lines starting with '#' are skipped. Errors name the file and the line.
+    """
+    rows = []
+    try:
+        records = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as exc:
+        raise InputError(f"{source}: malformed CSV: {exc}") from None
+    columns = None
+    for n, rec in enumerate(records, 1):
+        if not rec or all(not c.strip() for c in rec) or rec[0].lstrip().startswith("#"):
+            continue
+        cells = [c.strip() for c in rec]
+        if columns is None:
+            if cells[0].lower() == "chip":
+                names = [c.lower() for c in cells]
+                bad = [c for c in names if c not in _COLUMNS]
+                if bad or "count" not in names or len(set(names)) != len(names):
+                    raise InputError(f"{source}: line {n}: header must name the columns chip,count and optionally "
+                                     f"destination,date (got {','.join(cells)})")
+                columns = names
+                continue
+            columns = list(_COLUMNS)
+        if len(cells) > len(columns) or len(cells) < 2:
+            raise InputError(f"{source}: line {n}: expected {len(columns)} fields at most ({','.join(columns)}), "
+                             f"and at least chip,count; got {len(cells)}")
+        rec_d = dict(zip(columns, cells, strict=False))
+        chip = rec_d.get("chip", "")
+        if not chip:
+            raise InputError(f"{source}: line {n}: the chip is empty")
+        raw = rec_d.get("count", "")
+        try:
+            count = int(raw)
+        except ValueError:
+            raise InputError(f"{source}: line {n}: count {raw!r} is not a whole number") from None
+        if count < 0:
+            raise InputError(f"{source}: line {n}: count {count} is negative")
+        date = None
+        if rec_d.get("date"):
+            try:
+                date = _dt.date.fromisoformat(rec_d["date"])
+            except ValueError:
+                raise InputError(f"{source}: line {n}: date {rec_d['date']!r} is not YYYY-MM-DD") from None
+        rows.append(InventoryRow(n, chip, count, rec_d.get("destination") or None, date))
+    if not rows:
+        raise InputError(f"{source}: no inventory rows (expected CSV lines chip,count[,destination,date])")
+    return rows
+
+
+def read_inventory(path) -> list[InventoryRow]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (expected a CSV file)") from None
+    if "\x00" in text:
+        raise InputError(f"{path}: malformed CSV: the file holds NUL bytes (a binary file?)")
+    return parse_inventory(text, str(path))
+
+
+@dataclass(frozen=True)
+class FleetLine:
+    row: InventoryRow
+    destination: str | None
+    classification: Classification
+
+    @property
+    def tpp_total(self) -> float | None:
+        t = self.classification.tpp
+        return None if t is None else t * self.row.count
+
+
+@dataclass(frozen=True)
+class ChipTotal:
+    id: str
+    name: str
+    count: int
+    tpp_each: float | None
+    tpp_total: float | None
+    paragraph: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class LppCheck:
+    year: int
+    tpp: float
+    quota: float
+    lines: tuple[int, ...]
+
+    @property
+    def share(self) -> float:
+        return self.tpp / self.quota
+
+    @property
+    def exceeds(self) -> bool:
+        return self.tpp > self.quota
+
+
+@dataclass(frozen=True)
+class VolumeCheck:
+    id: str
+    name: str
+    china_tpp: float
+    us_tpp: float
+    limit_share: float
+    policy: str      # the chip's cn-review outcome: case-by-case, presumption-of-denial, not-applicable, ...
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.us_tpp == 0 else self.china_tpp / self.us_tpp
+
+    @property
+    def passes(self) -> bool:
+        return self.china_tpp <= self.limit_share * self.us_tpp
+
+    @property
+    def applies(self) -> bool:
+        """The test is a condition of case-by-case review; under other policies it decides nothing."""
+        return self.policy == "case-by-case"
+
+
+@dataclass(frozen=True)
+class Fleet:
+    lines: tuple[FleetLine, ...]
+    totals: tuple[ChipTotal, ...]
+    total_count: int
+    total_tpp: float
+    unknown_tpp: tuple[str, ...]
+    h100_tpp: float
+    by_destination: dict
+    lpp: tuple[LppCheck, ...]
+    volume: tuple[VolumeCheck, ...]
+    notes: tuple[str, ...]
+    as_of: _dt.date
+
+    @property
+    def h100_equivalents(self) -> float:
+        return self.total_tpp / self.h100_tpp
+
+    def table_rows(self) -> list[dict]:
+        return [{"chip": t.name, "count": f"{t.count:,}", "TPP each": fmt_num(t.tpp_each),
+                 "TPP total": fmt_num(t.tpp_total), "share": "-" if t.tpp_total is None or not self.total_tpp else
+                 f"{100 * t.tpp_total / self.total_tpp:.1f}%", "ECCN": t.paragraph or t.status} for t in self.totals]
+
+    def summary_lines(self) -> list[str]:
+        diff = rule_by_id("ai-diffusion-2025")
+        out = [f"total: {self.total_count:,} chips, TPP {fmt_num(self.total_tpp)} = "
+               f"{self.h100_equivalents:,.1f} H100-equivalents (H100 SXM TPP {fmt_num(self.h100_tpp)})"]
+        if self.by_destination:
+            out.append("by destination: " + ", ".join(f"{k} {fmt_num(v)}" for k, v in self.by_destination.items()))
+        for c in self.lpp:
+            out.append(f"AI Diffusion LPP ({diff.status_text().upper()}), {c.year}: 3A090.a TPP outside Tier 1 "
+                       f"{fmt_num(c.tpp)} of {fmt_num(c.quota)} ({100 * c.share:.1f}%): "
+                       f"{'EXCEEDS the quota' if c.exceeds else 'within the quota'}")
+        if not self.lpp:
+            out.append(f"AI Diffusion LPP ({diff.status_text()}): no 3A090.a TPP outside Tier 1")
+        for v in self.volume:
+            ratio = "no US shipments" if v.ratio is None else f"{100 * v.ratio:.1f}% of US"
+            verdict = ('passes' if v.passes else 'FAILS') if v.applies else \
+                f"not applicable (policy: {v.policy}; the test conditions case-by-case review only)"
+            out.append(f"China/Macau volume test, {v.name}: {fmt_num(v.china_tpp)} TPP vs US {fmt_num(v.us_tpp)} "
+                       f"({ratio}; limit {v.limit_share:.0%}): {verdict}")
+        return out + [f"note: {n}" for n in self.notes]
+
+    def as_dict(self) -> dict:
+        diff = rule_by_id("ai-diffusion-2025")
+        return {
+            "as_of": self.as_of.isoformat(), "total_count": self.total_count, "total_tpp": self.total_tpp,
+            "h100_tpp": self.h100_tpp, "h100_equivalents": round(self.h100_equivalents, 3),
+            "tpp_unknown": list(self.unknown_tpp),
+            "chips": [{"id": t.id, "name": t.name, "count": t.count, "tpp_each": t.tpp_each,
+                       "tpp_total": t.tpp_total, "paragraph": t.paragraph, "status": t.status} for t in self.totals],
+            "by_destination": self.by_destination,
+            "ai_diffusion_lpp": {"status": diff.status_text(), "note": diff.dates_text(),
+                                 "quota_tpp": diff.LPP_TPP,
+                                 "years": [{"year": c.year, "tpp": c.tpp, "share": round(c.share, 6),
+                                            "exceeds": c.exceeds, "lines": list(c.lines)} for c in self.lpp]},
+            "china_volume_check": [{"id": v.id, "name": v.name, "china_macau_tpp": v.china_tpp, "us_tpp": v.us_tpp,
+                                    "ratio": None if v.ratio is None else round(v.ratio, 6),
+                                    "limit": v.limit_share, "passes": v.passes, "applies": v.applies,
+                                    "policy": v.policy}
+                                   for v in self.volume],
+            "lines": [{"line": ln.row.line, "id": ln.classification.id, "count": ln.row.count,
+                       "destination": ln.destination, "date": ln.row.date.isoformat() if ln.row.date else None,
+                       "tpp_total": ln.tpp_total, "paragraph": ln.classification.paragraph,
+                       "status": ln.classification.status} for ln in self.lines],
+            "notes": list(self.notes),
+        }
+
+
+def fleet(db, rows: list[InventoryRow], as_of: _dt.date | None = None, source: str = "inventory") -> Fleet:
+    """Totals per chip, total TPP and H100-equivalents, the AI Diffusion LPP quota and the 2026 China volume test.
+
+    Each line is classified on its own date (else ``as_of``, else today).
+    """
+    day = day_or_today(as_of)
+    lines = []
+    for r in rows:
+        try:
+            chip = one_chip(db, r.chip, f"{source}: line {r.line}: ")
+        except UnknownChipError as exc:
+            raise InputError(f"{source}: line {r.line}: {exc}") from None
+        lines.append(FleetLine(r, destination_code(r.destination), classify(chip, r.date or day)))
+    totals: dict[str, ChipTotal] = {}
+    for ln in lines:
+        c = ln.classification
+        t = totals.get(c.id)
+        tt = ln.tpp_total
+        if t is None:
+            totals[c.id] = ChipTotal(c.id, c.name, ln.row.count, c.tpp, tt, c.paragraph, c.status)
+        else:
+            totals[c.id] = ChipTotal(c.id, c.name, t.count + ln.row.count, t.tpp_each,
+                                     None if tt is None or t.tpp_total is None else t.tpp_total + tt,
+                                     t.paragraph, t.status)
+    known = [ln.tpp_total for ln in lines if ln.tpp_total is not None]
+    unknown = tuple(dict.fromkeys(ln.classification.name for ln in lines if ln.tpp_total is None))
+    by_dest: dict[str, float] = {}
+    for ln in lines:
+        if ln.tpp_total is not None:
+            key = ln.destination or "(not given)"
+            by_dest[key] = by_dest.get(key, 0.0) + ln.tpp_total
+    notes = []
+    if unknown:
+        notes.append(f"TPP unknown (left out of the totals): {', '.join(unknown)}")
+    lpp = _lpp(lines, day, notes)
+    volume = _volume(lines, notes)
+    if any(ln.destination == "HK" for ln in lines):
+        notes.append("Hong Kong counted with China (the EAR has treated Hong Kong as China since 2020)")
+    return Fleet(tuple(lines), tuple(totals.values()), sum(ln.row.count for ln in lines), sum(known), unknown,
+                 h100_tpp(db), dict(sorted(by_dest.items(), key=lambda kv: -kv[1])), lpp, volume, tuple(notes), day)
+
+
+def _lpp(lines: list[FleetLine], day: _dt.date, notes: list[str]) -> tuple[LppCheck, ...]:
+    """3A090.a TPP outside Tier 1 per calendar year against License Exception LPP (the file as one consignee)."""
+    diff = rule_by_id("ai-diffusion-2025")
+    years: dict[int, list[FleetLine]] = {}
+    undated = False
+    for ln in lines:
+        if ln.classification.eccn != "3A090.a" or ln.tpp_total is None or _tier1(ln.destination):
+            continue
+        if ln.destination is None:
+            undated = True
+        years.setdefault((ln.row.date or day).year, []).append(ln)
+    if undated:
+        notes.append("lines without a destination are counted against the LPP quota (conservative)")
+    notes.append(f"AI Diffusion LPP quota: {fmt_num(diff.LPP_TPP)} TPP of 3A090.a items per consignee per calendar "
+                 f"year outside Tier 1; {diff.status_text()} ({diff.dates_text()}); tpp treats the whole file as one "
+                 "consignee")
+    return tuple(LppCheck(y, sum(ln.tpp_total for ln in ls), float(diff.LPP_TPP), tuple(ln.row.line for ln in ls))
+                 for y, ls in sorted(years.items()))
+
+
+def _volume(lines: list[FleetLine], notes: list[str]) -> tuple[VolumeCheck, ...]:
+    """Per product: TPP to China/Macau against TPP to US customers (91 FR 1684 case-by-case condition)."""
+    rule = rule_by_id("cn-review-2026")
+    share = rule.VOLUME_SHARE
+    out = {}
+    for ln in lines:
+        if ln.destination not in _CHINA + ("US",) or ln.tpp_total is None:
+            continue
+        c = ln.classification
+        china, us, policy = out.get(c.id, (0.0, 0.0, None))
+        if ln.destination in _CHINA:
+            china += ln.tpp_total
+            policy = c.finding(rule.id).outcome if c.finding(rule.id).in_force else "not in force"
+        else:
+            us += ln.tpp_total
+        out[c.id] = (china, us, policy)
+    checks = []
+    for cid, (china, us, policy) in out.items():
+        if china == 0:
+            continue
+        name = next(ln.classification.name for ln in lines if ln.classification.id == cid)
+        checks.append(VolumeCheck(cid, name, china, us, share, policy or "-"))
+    if checks:
+        notes.append(f"China/Macau volume test ({rule.citation}): TPP of a product to China/Macau <= "
+                     f"{share:.0%} of its TPP to US customers; a condition of case-by-case review, so it matters "
+                     "only where the policy is case-by-case")
+    return tuple(checks)

@@ -1,0 +1,39 @@
+"""Every rule version tpp implements: its id, citation, dates, thresholds (as data) and an ``evaluate``.
+
+Comparisons are three-valued: a comparison on an unknown input yields ``None`` and a rule whose outcome hinges
+on it is ``indeterminate``, naming the missing input. Reasons are rendered from the comparisons made, never
+written separately, and each comparison is built from a :class:`Threshold` declared once on its rule.
+Thresholds and citations: ../shared/REGULATIONS.md (the project's reference).
+"""
+
+from __future__ import annotations
+
+from tpp.rules.base import D, Facts, Finding, Rule, Step, Threshold, all_of, any_of, cmp, fmt_num
+from tpp.rules.bills import RuleGain, RuleSafe
+from tpp.rules.eccn import Rule2022, Rule2023, RuleFoundry, RuleHbm
+from tpp.rules.policy import RuleChinaReview, RuleDiffusion, RuleTariff
+
+__all__ = ["Facts", "Step", "Threshold", "Finding", "Rule", "RULES", "rule_by_id", "rules_in_force",
+           "evaluate_all", "cmp", "all_of", "any_of", "fmt_num"]
+
+RULES: tuple[Rule, ...] = (Rule2022(), Rule2023(), RuleHbm(), RuleFoundry(), RuleDiffusion(), RuleChinaReview(),
+                           RuleTariff(), RuleGain(), RuleSafe())
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    for r in RULES:
+        if r.id == rule_id:
+            return r
+    raise KeyError(rule_id)
+
+
+def rules_in_force(day: D) -> list[Rule]:
+    return [r for r in RULES if r.in_force(day)]
+
+
+def evaluate_all(f: Facts, day: D) -> list[Finding]:
+    """Evaluate every rule (in force or not, so a user sees what would apply); dependents see earlier findings."""
+    prior: dict[str, Finding] = {}
+    for rule in RULES:
+        prior[rule.id] = rule.evaluate(f, day, prior)
+    return list(prior.values())
