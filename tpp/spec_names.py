@@ -134,11 +134,6 @@ class NameIndex:
                 self.problems.append(
                     f"{self.items[members[0]].path}: family: {label!r} is also the {fld} {written!r} of {ident}: "
                     "the name would mean that entry, never the family")
-            elif len(members) > 1:
-                self.warnings.append(
-                    f"{self.items[ident].path}: family: {label!r} is also this entry's {fld}, so the name means "
-                    f"this entry alone; the other member(s) {', '.join(sorted(set(members) - {ident}))} are named "
-                    "one by one")
 
     def strip(self, toks: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
         """Drop leading vendor and brand words; returns the rest and the vendor they named (if any)."""
