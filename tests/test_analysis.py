@@ -142,7 +142,7 @@ def test_headroom_h20(db):
     assert not safe.in_force and safe.step.margin == pytest.approx(-100)
     # every rule in scope, no rule out of force (2022, AI Diffusion) included
     assert {r.rule for r in h.rows} == {"3a090-2023", "foundry-2025", "cn-review-2026", "tariff-232-2026",
-                                        "gain-ai-bill", "safe-chips-bill"}
+                                        "gain-ai-bill", "safe-chips-bill", "ai-overwatch-bill"}
 
 
 def test_headroom_lowering_tpp_needs_every_precision(db):

@@ -74,7 +74,8 @@ def test_classify_json_contract():
         assert JSON_KEYS <= set(obj)
         rules = {f["rule"]: f for f in obj["findings"]}
         assert set(rules) == {"3a090-2022", "3a090-2023", "3a090c-hbm-2024", "foundry-2025", "ai-diffusion-2025",
-                              "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill"}
+                              "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill",
+                              "ai-overwatch-bill"}
         for f in obj["findings"]:
             assert {"rule", "in_force", "outcome", "reasons"} <= set(f)
     h20, h200, mi300x = data
@@ -140,8 +141,12 @@ def test_click_usage_errors_do_not_traceback():
 
 def test_list_sort_filter_and_formats():
     out = ok("list", "--sort", "tpp", *AS_OF)
-    assert "amd-mi355x" in out.splitlines()[2]     # the largest TPP comes first; unknown (MI308X) last
-    assert "amd-mi308x" in out.splitlines()[-1]
+    rows = json.loads(ok("list", "--sort", "tpp", "--json", *AS_OF))
+    known = [r["tpp"] for r in rows if r["tpp"] is not None]
+    assert known == sorted(known, reverse=True) and known[0] == max(known)  # largest TPP first
+    first_unknown = next(i for i, r in enumerate(rows) if r["tpp"] is None)
+    assert all(r["tpp"] is None for r in rows[first_unknown:])           # unknown TPP last
+    assert rows[0]["id"] in out.splitlines()[2] and "amd-mi308x" in out
     rows = json.loads(ok("list", "--vendor", "amd", "--json"))
     assert rows and {r["vendor"] for r in rows} == {"AMD"}
     controlled = list(csv.DictReader(io.StringIO(ok("list", "--status", "controlled", "--csv", *AS_OF))))
@@ -165,7 +170,7 @@ def test_show_hbm_stack():
 def test_rules_lists_every_rule_with_status():
     out = ok("rules", *AS_OF)
     for rid in ("3a090-2022", "3a090-2023", "3a090c-hbm-2024", "foundry-2025", "ai-diffusion-2025",
-                "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill"):
+                "cn-review-2026", "tariff-232-2026", "gain-ai-bill", "safe-chips-bill", "ai-overwatch-bill"):
         assert rid in out
     rows = {r["id"]: r for r in json.loads(ok("rules", "--json", "--as-of", "2023-01-01"))}
     assert rows["3a090-2022"]["in force"] == "yes" and rows["3a090-2023"]["in force"] == "no"

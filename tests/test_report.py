@@ -21,7 +21,7 @@ def test_markdown_memo_content(db):
     text, plot_file = report.render_report(db, db.get("nvidia-h20"), "md", None, DAY)
     assert plot_file is None
     assert text.startswith("# Export-control classification memo: NVIDIA H20 96GB")
-    for needle in ("## Inputs and sources", "semianalysis.com", "| bf16 | 148 TFLOPS | 16 | 2,368 | yes |",
+    for needle in ("## Inputs and sources", "tomshardware.com", "| bf16 | 148 TFLOPS | 16 | 2,368 | yes |",
                    "PD = TPP / area = 2,368 / 814 = 2.91", "88 FR 73458", "91 FR 1684", "S.3150",
                    "3a090-2023: NOT-CONTROLLED", "Nearest threshold: 3A090.b.1 TPP >= 2,400",
                    "## Flags and caveats", "Not legal advice", "Plot not included"):
@@ -41,7 +41,7 @@ def test_html_memo_embeds_plot_and_escapes(db):
     pytest.importorskip("matplotlib")
     text, _ = report.render_report(db, db.get("nvidia-h20"), "html", None, DAY)
     assert text.startswith("<!DOCTYPE html>") and '<img src="data:image/png;base64,' in text
-    assert "&lt;https://semianalysis.com" in text       # the '<url>' of a source is escaped
+    assert "&lt;https://www.tomshardware.com" in text       # the '<url>' of a source is escaped
     assert "TPP &gt;= 2,400" in text and "TPP >= 2,400" not in text
 
 

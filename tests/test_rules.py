@@ -189,17 +189,40 @@ def test_ai_diffusion_quota_and_not_enforced_label():
 ])
 def test_china_review(tpp, bw, expected):
     area = 100 if tpp >= 4800 else 100_000
-    assert c(tpp, area, memory_bandwidth_gbps=bw).finding("cn-review-2026").outcome == expected
+    f = c(tpp, area, memory_bandwidth_gbps=bw, release_date="2024-01-01").finding("cn-review-2026")
+    assert f.outcome == expected
+
+
+@pytest.mark.parametrize("release,expected", [
+    ("2026-01-15", "case-by-case"),             # on the day of publication: available then
+    ("2026-01-16", "presumption-of-denial"),    # released after publication: the policy does not reach it
+    ("2025-12", "case-by-case"), ("2025", "case-by-case"),
+    ("2026-02", "presumption-of-denial"), ("2027", "presumption-of-denial"),
+    ("2026-01", "indeterminate"), ("2026", "indeterminate"),  # too coarse to tell
+    (None, "indeterminate"),                    # unknown release date: never assumed
+])
+def test_china_review_needs_us_availability_at_publication(release, expected):
+    f = c(15832, 814, memory_bandwidth_gbps=4800, release_date=release).finding("cn-review-2026")
+    assert f.outcome == expected
+    assert f.details["us_available"] is {"case-by-case": True, "presumption-of-denial": False}.get(expected)
+    if expected == "indeterminate":
+        assert f.missing == ("release date",) and any("cannot be judged" in r for r in f.reasons)
+    assert any("exports from the United States to China or Macau only" in r for r in f.reasons)
 
 
 @pytest.mark.parametrize("tpp,bw,expected", [
     (15832, 4800, "band-1"), (14000, 4800, "none"), (14000.1, 4800, "band-1"), (17500, 4800, "none"),
     (17499.9, 4999.9, "band-1"), (15832, 4500, "none"), (15832, 5000, "none"), (15832, 4500.1, "band-1"),
-    (20800, 5800, "band-2"), (21100, 6200, "band-2"), (21100.1, 6000, "none"), (20919, 6200.1, "none"),
-    (20799.9, 6000, "none"), (15832, None, "indeterminate"),
+    (20800, 6000, "none"), (21100, 6000, "none"), (20919, 5800, "none"), (20919, 6200, "none"),  # band 2 strict
+    (20800.1, 5800.1, "band-2"), (21099.9, 6199.9, "band-2"), (20919, 6000, "band-2"),
+    (21100.1, 6000, "none"), (20919, 6200.1, "none"), (20799.9, 6000, "none"), (15832, None, "indeterminate"),
 ])
 def test_tariff_bands(tpp, bw, expected):
-    assert c(tpp, 100, memory_bandwidth_gbps=bw).finding("tariff-232-2026").outcome == expected
+    f = c(tpp, 100, memory_bandwidth_gbps=bw).finding("tariff-232-2026")
+    assert f.outcome == expected
+    if expected.startswith("band"):  # the chip meets the parameters; whether the duty is owed is not a chip fact
+        assert any(r.startswith("meets the technical parameters of HTSUS 9903.79.01") and "end-use" in r
+                   for r in f.reasons)
 
 
 # ---------------------------------------------------------------- the bills
@@ -244,7 +267,7 @@ def test_reasons_are_rendered_from_steps():
 
 def test_every_rule_has_citation_dates_and_outcomes():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 9
+    assert len(ids) == len(set(ids)) == 10
     for r in RULES:
         assert r.citation and r.title and r.thresholds and r.outcomes
         assert r.status in ("law", "not-enforced", "proposal")
@@ -254,7 +277,7 @@ def test_every_rule_has_citation_dates_and_outcomes():
 def test_tf32_convention_is_flagged_with_the_outcomes_it_changes():
     # TF32 at the BF16 rate (as on Trainium2): 667 x 32 = 21,344 sets TPP; at 19 bits TPP would be 12,673
     r = classify_numbers(rates={"tf32": 667, "bf16": 667, "fp8": 1299}, die_area_mm2=None, datacenter=True,
-                         memory_bandwidth_gbps=2900, as_of=DAY)
+                         memory_bandwidth_gbps=2900, as_of=DAY, release_date="2024-12")
     assert r.tpp == 21344 and r.tpp_precision == ("tf32",)
     flag = next(f for f in r.flags if f.startswith("TPP binds at TF32"))
     assert "gives TPP 12,673" in flag
@@ -274,3 +297,26 @@ def test_api_rates_are_checked_in_either_form(rates, message):
     with pytest.raises(InputError, match=message):
         classify_numbers(rates=rates, die_area_mm2=800, datacenter=True, as_of=DAY)
     assert classify_numbers(rates={"FP16": 148}, die_area_mm2=814, datacenter=True, as_of=DAY).tpp == 2368
+
+
+@pytest.mark.parametrize("kw,expected", [
+    (dict(tpp=21000, area=None, memory_bandwidth_gbps=1, interconnect_gbps=1), "restricted-ic"),      # at 21,000
+    (dict(tpp=20999, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1, release_date="2025-06-01"),
+     "covered-ic"),                                                   # a 2025 part: only (1)-(2) restrict it
+    (dict(tpp=4800, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1, release_date="2026-01-02"),
+     "restricted-ic"),                                                # marketed after 2026-01-01: (3) at 4,800
+    (dict(tpp=4800, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1, release_date="2026-01-01"),
+     "covered-ic"),                                                   # on 2026-01-01 is not after it
+    (dict(tpp=4800, area=10_000, memory_bandwidth_gbps=1, interconnect_gbps=1), "indeterminate"),  # date unknown
+    (dict(tpp=1600, area=1600 / 21, memory_bandwidth_gbps=1, interconnect_gbps=1), "restricted-ic"),  # PD 21
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1399.9, interconnect_gbps=1), "not-covered"),
+    (dict(tpp=1000, area=100, memory_bandwidth_gbps=1400, interconnect_gbps=1), "covered-ic"),
+    (dict(tpp=30000, area=None, memory_bandwidth_gbps=1, interconnect_gbps=1, dc=False), "not-covered"),
+    (dict(tpp=30000, area=None, memory_bandwidth_gbps=1, interconnect_gbps=1, dc=None), "indeterminate"),
+])
+def test_ai_overwatch_bill(kw, expected):
+    kw = dict(kw)
+    tpp, area = kw.pop("tpp"), kw.pop("area")
+    f = c(tpp, area, **kw).finding("ai-overwatch-bill")
+    assert f.outcome == expected
+    assert not f.in_force and f.status == "proposal (bill, not law)"

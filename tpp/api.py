@@ -64,14 +64,14 @@ def classify_numbers(*, tpp: float | None = None, rates=None, die_area_mm2: floa
                      datacenter: bool | None = None, memory_bandwidth_gbps: float | None = None,
                      interconnect_gbps: float | None = None, transistors_billion: float | None = None,
                      has_hbm: bool | None = None, name: str = "hypothetical",
-                     as_of: _dt.date | None = None) -> Classification:
-    """Classify a hypothetical chip. ``rates``: {'fp16': 148} or ['fp16=148']."""
+                     as_of: _dt.date | None = None, release_date: str | None = None) -> Classification:
+    """Classify a hypothetical chip. ``rates``: {'fp16': 148} or ['fp16=148']; ``release_date`` YYYY[-MM[-DD]]."""
     if isinstance(rates, dict):  # one parser checks names and values, whichever form the rates come in
         rates = [f"{k}={v}" for k, v in rates.items()]
     rates = parse_rates(rates) if rates else {}
     return classify_hypothetical(Hypothetical(name, tpp, rates, die_area_mm2, datacenter,
                                               memory_bandwidth_gbps, interconnect_gbps, transistors_billion,
-                                              has_hbm), as_of)
+                                              has_hbm, release_date), as_of)
 
 
 def list_rows(db: Database, *, as_of: _dt.date | None = None, vendors=(), statuses=(), sort: str = "id") -> list[dict]:

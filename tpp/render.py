@@ -7,7 +7,7 @@ import io
 import json
 
 from tpp.classification import Classification
-from tpp.rules import RULES, fmt_num
+from tpp.rules import RULES, fmt_num, fmt_pct
 from tpp.specs import PRECISIONS, QUANTITY_FIELDS, Accelerator, HbmStack
 
 __all__ = ["table", "to_json", "to_csv", "classify_rows", "explain", "list_rows", "show_lines", "rules_rows"]
@@ -41,7 +41,9 @@ def _near(c: Classification) -> str:
     if s is None:
         return "-"
     sign = "+" if s.margin >= 0 else ""
-    return f"{s.quantity} {sign}{fmt_num(s.margin)} ({sign}{s.margin_pct:.1f}%) vs {s.label} {fmt_num(s.threshold)}"
+    rule = "" if s.rule == c.deciding_rule else f"{s.rule} "
+    return (f"{s.quantity} {sign}{fmt_num(s.margin)} ({fmt_pct(s.margin_pct)}) vs {rule}{s.label} "
+            f"{fmt_num(s.threshold)}")
 
 
 def _tpp_cell(c: Classification) -> str:

@@ -201,10 +201,16 @@ def design(die_area_mm2: float, *, datacenter: bool = True, memory_bandwidth_gbp
                      f"{step.op} {fmt_num(step.threshold)} GB/s (the rule's condition); the bills' bandwidth tests "
                      "cannot be decided")
 
+    release = getattr(like, "release_date", None)
+    if release is None:
+        notes.append("the China case-by-case range assumes the part was commercially available in the US on "
+                     "2026-01-15 (the rule's condition: a part released later stays presumption of denial)")
+
     def run(mem):
         return [classify_hypothetical(Hypothetical("design", tpp=_sample(*p), die_area_mm2=die_area_mm2,
                                                    datacenter=datacenter, memory_bandwidth_gbps=mem,
-                                                   interconnect_gbps=interconnect_gbps), day) for p in pieces]
+                                                   interconnect_gbps=interconnect_gbps, release_date=release,
+                                                   us_available=None if release else True), day) for p in pieces]
 
     plain = run(memory_bandwidth_gbps)
     assumed = plain if mem_assumed == memory_bandwidth_gbps else run(mem_assumed)
