@@ -3,7 +3,8 @@
 The order is what keeps a typo from being counted as another chip:
 
 1. an exact name (id, name, alias, an ``nvml_names`` string, the name without its vendor) means that entry;
-2. a family name means its members, with every entry whose name starts with the family's words;
+2. a ``family`` name means the entries that declare it or a family named under it ('Ascend' includes
+   'Ascend 910B'); an entry without ``family`` is never a member, however alike its name;
 3. a partial name ("A100 SXM", "MI300", "Ascend") means the entries whose name starts with the same model and
    carries the other words in order, but only when it names two or more: a partial name that fits a single entry
    (``RTX 5080`` when only ``RTX 5080 D`` exists) is a suggestion, never a silent match;
@@ -37,6 +38,11 @@ def normalize_name(name: str) -> str:
 def name_tokens(name: str) -> tuple[str, ...]:
     """Words of a name, split where letters meet digits: 'A100-SXM4-40GB' -> a, 100, sxm, 4, 40, gb."""
     return tuple(_TOKEN_RE.findall(name.lower()))
+
+
+def _words(name: str) -> tuple[str, ...]:
+    """Whole words (the family 'H20' has no family 'H20E' under it; 'Ascend' has 'Ascend 910B')."""
+    return tuple(w.lower() for w in re.split(r"[\s\-_]+", name) if w)
 
 
 def _partial_fits(query: tuple[str, ...], toks: tuple[str, ...]) -> bool:
@@ -168,9 +174,11 @@ class NameIndex:
     def _match(self, key: str, toks: tuple[str, ...]) -> list[str]:
         if key in self.exact:
             return list(self.exact[key])
+        if key in self.families:  # a declared family, with the families named under it ('Ascend': 'Ascend 910B')
+            fam = _words(self.family_label[key])
+            return sorted({i for k, members in self.families.items()
+                           if _words(self.family_label[k])[:len(fam)] == fam for i in members})
         partial = self._partial(toks)
-        if key in self.families:
-            return sorted(set(self.families[key]) | set(partial))
         return partial if len(partial) >= 2 else []
 
     def _partial(self, toks: tuple[str, ...]) -> list[str]:
