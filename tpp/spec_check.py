@@ -23,7 +23,8 @@ __all__ = ["QUOTES_REQUIRED", "Validation", "check_dir", "validate_lines", "cove
 QUOTES_REQUIRED = True
 
 _TPP_TOLERANCE = 0.01  # published TPP and tpp's arithmetic agree within rounding (1%)
-_KNOWN_TOP_FILES = {"architectures.toml"}  # read by tpp bench from the shipped database only
+_KNOWN_TOP_FILES = {"architectures.toml", "countries.toml"}  # read from the shipped database only (tpp bench,
+# tpp license); an overlay's copy is ignored
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _stray_files(directory: Path, shipped: bool) -> list[str]:
         if shipped and str(rel) in _KNOWN_TOP_FILES:
             continue
         out.append(f"{path}: ignored: tpp reads only accelerators/<id>.toml and hbm/<id>.toml"
-                   + (" (architectures.toml only from the shipped database)" if rel.name in _KNOWN_TOP_FILES else ""))
+                   + (f" ({rel.name} only from the shipped database)" if rel.name in _KNOWN_TOP_FILES else ""))
     return out
 
 
