@@ -106,16 +106,33 @@ def encode(db) -> dict:
             "stacks": [_plain(s) for s in db.stacks.values()]}
 
 
+_FIELDS: dict[type, frozenset] = {}
+
+
+def _build(cls, d: dict):
+    """An instance of a frozen dataclass from exactly its fields, without running ``__init__`` (start-up time:
+    thousands of Quantities). The values were validated before they were cached; a key too many or too few
+    raises, and the cache is rebuilt from the TOML files."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(f.name for f in fields(cls))
+    if d.keys() != names:
+        raise ValueError(f"{cls.__name__}: fields {sorted(set(d) ^ names)} differ from the cache")
+    obj = object.__new__(cls)
+    obj.__dict__.update(d)
+    return obj
+
+
 def _quantity(d):
     from tpp.specs import Quantity
 
-    return None if d is None else Quantity(**d)
+    return None if d is None else _build(Quantity, d)
 
 
 def _sources(d) -> dict:
     from tpp.specs import Source
 
-    return {k: Source(**s) for k, s in d.items()}
+    return {k: _build(Source, s) for k, s in d.items()}
 
 
 def _accelerator(d: dict):
@@ -125,9 +142,9 @@ def _accelerator(d: dict):
     for k in QUANTITY_FIELDS:
         d[k] = _quantity(d[k])
     d["peak"] = {p: _quantity(q) for p, q in d["peak"].items()}
-    d["dies"] = tuple(Die(**{**x, "area_mm2": _quantity(x["area_mm2"])}) for x in d["dies"])
+    d["dies"] = tuple(_build(Die, {**x, "area_mm2": _quantity(x["area_mm2"])}) for x in d["dies"])
     d["sources"] = _sources(d["sources"])
-    return Accelerator(**d)
+    return _build(Accelerator, d)
 
 
 def _stack(d: dict):
@@ -137,7 +154,7 @@ def _stack(d: dict):
     for k in ("bandwidth_gbps", "stack_area_mm2"):
         d[k] = _quantity(d[k])
     d["sources"] = _sources(d["sources"])
-    return HbmStack(**d)
+    return _build(HbmStack, d)
 
 
 def decode(data: dict):

@@ -70,12 +70,14 @@ class NameIndex:
         self.origin: dict[str, tuple[str, str, str]] = {}  # normalised name -> (id, field, name as written)
         self.families: dict[str, list[str]] = {}
         self.family_label: dict[str, str] = {}
-        self.tokens: list[tuple[str, tuple[str, ...]]] = []   # (id, words without vendor/brand prefix)
+        self._tokens: list[tuple[str, tuple[str, ...]]] | None = None  # built on the first partial name
         self.problems: list[str] = []
         self.warnings: list[str] = []
         vendors = {normalize_name(i.vendor): name_tokens(i.vendor) for i in self.items.values() if i.vendor}
-        self.prefixes = sorted({(t, v) for v, t in vendors.items()} | {((w,), v) for w, v in BRAND_WORDS.items()},
-                               key=lambda p: -len(p[0]))
+        self.prefixes: dict[str, list] = {}  # first word -> (words, vendor), longest first
+        for pre, ven in sorted({(t, v) for v, t in vendors.items() if t} | {((w,), v) for w, v in BRAND_WORDS.items()},
+                               key=lambda p: -len(p[0])):
+            self.prefixes.setdefault(pre[0], []).append((pre, ven))
         for item in self.items.values():
             self._add(item)
         for item in self.items.values():
@@ -105,10 +107,6 @@ class NameIndex:
                 self.problems.append(
                     f"{item.path}: {fld}: {written!r} and {prior[0]}'s {prior[1]} {prior[2]!r} normalise to the "
                     f"same name {key!r} ({other.path}); names must be unique across the database")
-        for fld, written in self._names_of(item) + [("nvml_names", n) for n in getattr(item, "nvml_names", ())]:
-            toks = self.strip(name_tokens(written))[0]
-            if toks and fld != "id":
-                self.tokens.append((item.id, toks))
         if item.family:
             key = normalize_name(item.family)
             self.families.setdefault(key, []).append(item.id)
@@ -141,18 +139,29 @@ class NameIndex:
                     f"{self.items[members[0]].path}: family: {label!r} is also the {fld} {written!r} of {ident}: "
                     "the name would mean that entry, never the family")
 
+    @property
+    def tokens(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(id, words without the vendor/brand prefix) of every name but the id: for partial names and
+        suggestions only, so an exact name (most look-ups) never pays for it."""
+        if self._tokens is None:
+            self._tokens = []
+            for item in self.items.values():
+                for fld, written in self._names_of(item) + [("nvml_names", n) for n in getattr(item, "nvml_names", ())]:
+                    toks = self.strip(name_tokens(written))[0]
+                    if toks and fld != "id":
+                        self._tokens.append((item.id, toks))
+        return self._tokens
+
     def strip(self, toks: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
         """Drop leading vendor and brand words; returns the rest and the vendor they named (if any)."""
         vendor = None
-        changed = True
-        while changed:
-            changed = False
-            for pre, ven in self.prefixes:
+        while True:
+            for pre, ven in self.prefixes.get(toks[0] if toks else "", ()):
                 if len(toks) > len(pre) and toks[:len(pre)] == pre:
-                    toks, changed = toks[len(pre):], True
-                    vendor = vendor or ven
+                    toks, vendor = toks[len(pre):], vendor or ven
                     break
-        return toks, vendor
+            else:
+                return toks, vendor
 
     # ------------------------------------------------------------------ lookup
 
