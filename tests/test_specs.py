@@ -19,7 +19,7 @@ fp16_tflops = { value = 400, source = "ds", basis = "published", quote = "FP16 4
 [[dies]]
 role = "logic"
 count = 1
-process = "N4"
+process = "TSMC N5"
 non_planar = true
 area_mm2 = { value = 600, source = "ds", basis = "estimated", note = "die shot estimate by X" }
 [sources.ds]

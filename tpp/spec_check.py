@@ -25,6 +25,7 @@ QUOTES_REQUIRED = True
 _TPP_TOLERANCE = 0.01  # published TPP and tpp's arithmetic agree within rounding (1%)
 _KNOWN_TOP_FILES = {"architectures.toml", "countries.toml"}  # read from the shipped database only (tpp bench,
 # tpp license); an overlay's copy is ignored
+_NODES_FILE = "process_nodes.toml"  # tpp/nodes.py: the shipped one classifies; validate also checks DIR's own
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _stray_files(directory: Path, shipped: bool) -> list[str]:
     out = []
     for path in sorted(directory.rglob("*.toml")):
         rel = path.relative_to(directory)
-        if len(rel.parts) == 2 and rel.parts[0] in ("accelerators", "hbm"):
+        if (len(rel.parts) == 2 and rel.parts[0] in ("accelerators", "hbm")) or str(rel) == _NODES_FILE:
             continue
         if shipped and str(rel) in _KNOWN_TOP_FILES:
             continue
@@ -136,6 +137,11 @@ def check_dir(directory, *, quotes_required: bool | None = None, today: _dt.date
     shipped = directory.is_dir() and directory.resolve() == shipped_dir.resolve()
     if parsed:
         warnings += _stray_files(directory, shipped)
+    if directory.is_dir():
+        from tpp.nodes import validate_nodes
+
+        # the node file and every die's process (tpp/nodes.py); a file that did not parse is reported once
+        problems += [p for p in validate_nodes(directory) if p not in problems]
     items = accels + stacks
     for item in items:
         quotes = _quote_issues(item)
