@@ -176,3 +176,10 @@ def test_shipped_database_passes_every_check_but_the_quotes():
     """The quotes are being added on the data branches; every other check holds on the shipped data now."""
     v = check_dir(shipped_specs_dir(), quotes_required=False)
     assert v.problems == v.warnings == ()
+
+
+def test_validate_includes_the_process_node_check_once(tmp_path):
+    v = check(tmp_path, GOOD.replace('process = "TSMC N5"', 'process = "ACME 1nm"'))
+    assert len(v.problems) == 1 and "dies[0].process: unknown process node 'ACME 1nm'" in v.problems[0]
+    v = check(tmp_path, GOOD + "\n= broken\n")
+    assert len(v.problems) == 1 and "not valid TOML" in v.problems[0]
