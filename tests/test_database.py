@@ -113,3 +113,20 @@ def test_every_entry_matches_the_reviewed_snapshot():
     assert sorted(current) == sorted(SNAPSHOT), "entries added or removed: run `make snapshot` and review"
     diffs = [k for k in current if current[k] != SNAPSHOT[k]]
     assert not diffs, f"classification changed for {diffs}: run `make snapshot` and review the diff"
+
+
+WITH_PUBLISHED_TPP = [c for c in DB if c.published_tpp is not None]
+
+
+@pytest.mark.parametrize("chip", WITH_PUBLISHED_TPP, ids=lambda c: c.id)
+def test_tpp_matches_the_vendors_or_bis_published_tpp(chip):
+    """Where the vendor or BIS states a TPP, tpp's arithmetic reproduces it (1%), under the TF32-as-32-bit
+    convention or, where a vendor counts TF32 as its 19-bit format, under that one (the note then says so)."""
+    from tpp.metrics import total_processing_performance as tpp_of
+
+    rates = {p: q.value for p, q in chip.peak.items()}
+    ours = [tpp_of(rates).tpp] + ([tpp_of({**rates, "tf32": rates["tf32"] * 19 / 32}).tpp] if "tf32" in rates else [])
+    published = chip.published_tpp.value
+    assert any(t is not None and abs(t - published) <= 0.01 * published for t in ours), (
+        f"{chip.id}: published TPP {published:,.0f}, tpp computes {ours}")
+    assert ours[0] == classify(chip, as_of=DAY).tpp

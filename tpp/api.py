@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as _dt
 
 from tpp.classification import Classification, Hypothetical, classify, classify_hypothetical, parse_date, parse_rates
-from tpp.errors import InputError
+from tpp.errors import InputError, TppError, UnknownChipError
 from tpp.specs import Database, load_database
 
-__all__ = ["load_database", "lookup", "resolve", "classify", "classify_numbers", "list_rows", "parse_date",
-           "Classification", "Database"]
+__all__ = ["load_database", "lookup", "resolve", "resolve_each", "classify", "classify_numbers", "list_rows",
+           "parse_date", "Classification", "Database"]
 
 
 def lookup(name: str, db: Database | None = None) -> list:
@@ -25,14 +25,38 @@ def lookup(name: str, db: Database | None = None) -> list:
     return (db or load_database()).lookup(name)
 
 
-def resolve(db: Database, names) -> list:
-    """Look up several names, keeping order and dropping repeats."""
-    out, seen = [], set()
+def resolve_each(db: Database, names) -> list[tuple[str, list | TppError]]:
+    """Look up several names one by one: (name, its entries) or (name, the error that names it), in order.
+
+    One unknown name does not hide the others: a caller prints the results of the known names and names each
+    unknown one (exiting non-zero)."""
+    out = []
     for name in names:
-        for chip in db.lookup(name):
+        try:
+            out.append((name, db.lookup(name)))
+        except TppError as exc:
+            out.append((name, exc))
+    return out
+
+
+def resolve(db: Database, names) -> list:
+    """Look up several names, keeping order and dropping repeats; an unknown name raises, naming every unknown
+    name of the batch (with suggestions) at once."""
+    out, seen, errors = [], set(), []
+    for _name, found in resolve_each(db, names):
+        if isinstance(found, TppError):
+            errors.append(found)
+            continue
+        for chip in found:
             if chip.id not in seen:
                 seen.add(chip.id)
                 out.append(chip)
+    if len(errors) == 1 or any(not isinstance(e, UnknownChipError) for e in errors):
+        raise errors[0]
+    if errors:
+        parts = [repr(e.name) + (f" (did you mean {', '.join(map(repr, e.suggestions))}?)" if e.suggestions else "")
+                 for e in errors]
+        raise InputError(f"{len(errors)} unknown accelerators: {'; '.join(parts)} ('tpp list' shows every name)")
     return out
 
 

@@ -274,7 +274,7 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
         q = getattr(chip, fld)
         if q is not None:
             inputs.append(_input(chip, fld, q))
-    extra = [f"missing data: {m}" for m in chip.missing]
+    extra = [f"missing data: {m}" for m in chip.missing] + _overlay_flags(chip)
     if tppr.tpp is None:
         extra.append("no dense rate known: TPP unknown")
     return _finish(chip.id, chip.name, chip.vendor, "accelerator", day, facts, tppr, area, dc_basis, inputs, extra)
@@ -289,7 +289,13 @@ def _classify_hbm(chip: HbmStack, day: _dt.date) -> Classification:
                   estimated=est)
     inputs = [_input(chip, "bandwidth_gbps", bw), _input(chip, "stack_area_mm2", area)]
     return _finish(chip.id, chip.name, chip.vendor, "hbm", day, facts, None, None, "", inputs,
-                   [f"bandwidth density {density:.2f} GB/s/mm2 = {bw.value:g} GB/s / {area.value:g} mm2"])
+                   [f"bandwidth density {density:.2f} GB/s/mm2 = {bw.value:g} GB/s / {area.value:g} mm2"]
+                   + _overlay_flags(chip))
+
+
+def _overlay_flags(chip) -> list[str]:
+    """An overlay entry (--specs, $TPP_SPECS) that takes over a shipped id or family says so in every output."""
+    return [f"overlay entry {chip.path} {t}" for t in chip.takeovers]
 
 
 def _v(q):

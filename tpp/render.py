@@ -171,10 +171,12 @@ def human_list(rows: list[dict]) -> list[dict]:
              "status": _SHORT.get(r["status"], r["status"])} for r in rows]
 
 
-def _q(chip, q, unit="") -> str:
+def _q(chip, q, unit="", indent="  ") -> str:
+    """A number with its basis, note and source; its quote (the words on the source page) on the next line."""
     src = chip.source_of(q)
     note = f"; {q.note}" if q.note else ""
-    return f"{q.value:g}{unit} [{q.basis}{note}] <- {src.title}"
+    quote = f"\n{indent}    quote: \"{q.quote}\"" if q.quote else ""
+    return f"{q.value:g}{unit} [{q.basis}{note}] <- {src.title}{quote}"
 
 
 def show_lines(chip) -> list[str]:
@@ -197,18 +199,19 @@ def show_lines(chip) -> list[str]:
                 out.append(f"  {fld}: {', '.join(v)}")
         for fld in QUANTITY_FIELDS:
             q = getattr(chip, fld)
-            out.append(f"  {fld}: {_q(chip, q) if q is not None else 'unknown'}")
+            if q is not None or fld != "published_tpp":  # no vendor TPP is the usual case: nothing to say
+                out.append(f"  {fld}: {_q(chip, q) if q is not None else 'unknown'}")
         out.append("  dense peak rates:")
         for p, (fld, _bits, _unit) in PRECISIONS.items():
             q = chip.peak.get(p)
             if q is not None:
-                out.append(f"    {fld}: {_q(chip, q)}")
+                out.append(f"    {fld}: {_q(chip, q, indent='    ')}")
         out.append("  dies:")
         for d in chip.dies:
-            area = _q(chip, d.area_mm2, " mm2") if d.area_mm2 else "area unknown"
+            area = _q(chip, d.area_mm2, " mm2", indent="    ") if d.area_mm2 else "area unknown"
             out.append(f"    {d.count} x {d.role}, {d.process or 'process unknown'}, "
                        f"{'non-planar' if d.non_planar else 'planar'}: {area}")
-        for label, items in (("missing", chip.missing), ("notes", chip.notes)):
+        for label, items in (("missing", chip.missing), ("notes", chip.notes), ("overlay", chip.takeovers)):
             if items:
                 out.append(f"  {label}:")
                 out += [f"    - {m}" for m in items]

@@ -12,10 +12,12 @@ import difflib
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tpp.errors import SpecError, UnknownChipError
+from tpp import spec_cache
+from tpp.errors import SpecError
+from tpp.spec_names import NameIndex, normalize_name
 
 try:  # Python >= 3.11
     import tomllib as _toml
@@ -128,6 +130,7 @@ class Accelerator:
     peak: dict[str, Quantity] = field(default_factory=dict)  # precision name -> dense rate
     dies: tuple[Die, ...] = ()
     sources: dict[str, Source] = field(default_factory=dict)
+    takeovers: tuple[str, ...] = ()  # set on an overlay entry: the shipped id/family it takes over
 
     kind = "accelerator"
 
@@ -157,6 +160,7 @@ class HbmStack:
     path: str
     sources: dict[str, Source] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    takeovers: tuple[str, ...] = ()
 
     kind = "hbm"
     vendor = "JEDEC"
@@ -387,8 +391,10 @@ def read_toml(path: Path, pr: Problems) -> dict | None:
     return None
 
 
-def _load_dir(directory: Path) -> tuple[list, list, list[str]]:
-    """Parse every file under a database directory. Returns (accelerators, hbm stacks, problems)."""
+def load_dir(directory: Path) -> tuple[list, list, list[str]]:
+    """Parse every file under one database directory (no check across files).
+
+    Returns (accelerators, hbm stacks, problems)."""
     accels, stacks, problems = [], [], []
     if not directory.is_dir():
         return accels, stacks, [f"{directory}: not a directory"]
@@ -416,36 +422,16 @@ def _load_dir(directory: Path) -> tuple[list, list, list[str]]:
 
 # --------------------------------------------------------------------------------------------- the database
 
-def normalize_name(name: str) -> str:
-    """Case, spaces, hyphens, underscores and dots do not matter in names: 'RTX-4090 d' == 'rtx4090D'."""
-    return re.sub(r"[\s\-_.]+", "", name).lower()
-
-
 class Database:
-    """The accelerators and HBM stacks, with forgiving but exact name lookup."""
+    """The accelerators and HBM stacks, with forgiving but exact name lookup (tpp/spec_names.py)."""
 
     def __init__(self, accelerators, stacks=(), dirs=()):
         self.accelerators: dict[str, Accelerator] = {a.id: a for a in accelerators}
         self.stacks: dict[str, HbmStack] = {s.id: s for s in stacks}
         self.dirs = tuple(str(d) for d in dirs)
-        self._names: dict[str, str] = {}
-        self._families: dict[str, list[str]] = {}
-        problems = []
-        for item in list(self.accelerators.values()) + list(self.stacks.values()):
-            keys = {normalize_name(item.id), normalize_name(item.name)} | {normalize_name(a) for a in item.aliases}
-            if item.vendor and normalize_name(item.name).startswith(normalize_name(item.vendor)):
-                keys.add(normalize_name(item.name)[len(normalize_name(item.vendor)):])
-            for k in keys:
-                if not k:
-                    continue
-                other = self._names.get(k)
-                if other is not None and other != item.id:
-                    problems.append(f"{item.path}: aliases: name {k!r} also names {other!r}")
-                self._names[k] = item.id
-            if item.family:
-                self._families.setdefault(normalize_name(item.family), []).append(item.id)
-        if problems:
-            raise SpecError(problems)
+        self.names = NameIndex(list(self.accelerators.values()) + list(self.stacks.values()))
+        if self.names.problems:
+            raise SpecError(self.names.problems)
 
     def __len__(self) -> int:
         return len(self.accelerators)
@@ -456,22 +442,16 @@ class Database:
     def get(self, id_: str):
         return self.accelerators.get(id_) or self.stacks.get(id_)
 
+    @property
+    def takeovers(self) -> list[str]:
+        """One line per overlay entry that takes over a shipped id, name, alias or family."""
+        items = list(self.accelerators.values()) + list(self.stacks.values())
+        return [f"{i.path}: {'; '.join(i.takeovers)}" for i in sorted(items, key=lambda i: i.id) if i.takeovers]
+
     def lookup(self, name: str) -> list:
-        """Every entry a user's name means: the exact part, else every variant of a family. Raises when none."""
-        key = normalize_name(name)
-        if key in self._names:
-            return [self.get(self._names[key])]
-        if key in self._families:
-            return [self.get(i) for i in sorted(self._families[key])]
-        pool = list(self._names) + list(self._families)
-        close = difflib.get_close_matches(key, pool, n=5, cutoff=0.6)
-        pretty = []
-        for c in close:
-            item = self.get(self._names[c]) if c in self._names else None
-            label = item.name if item else next(self.get(i).family for i in self._families[c])
-            if label not in pretty:
-                pretty.append(label)
-        raise UnknownChipError(name, pretty[:3])
+        """Every entry a user's name means: the exact part, else every member of a family (or of a partial
+        family name such as 'A100 SXM'); raises UnknownChipError with the closest names when none."""
+        return self.names.lookup(name)
 
 
 def shipped_specs_dir() -> Path:
@@ -484,101 +464,67 @@ def shipped_specs_dir() -> Path:
 
 
 def validate_dir(directory) -> tuple[int, int, list[str]]:
-    """Check a database directory. Returns (accelerators, hbm stacks, problems); problems empty when valid."""
-    accels, stacks, problems = _load_dir(Path(directory))
-    if not problems:
-        try:
-            Database(accels, stacks)
-        except SpecError as exc:
-            problems = exc.problems
-    return len(accels), len(stacks), problems
+    """Check a database directory (every check of ``tpp validate``, tpp/spec_check.py). Returns (accelerators,
+    hbm stacks, problems); problems empty when valid."""
+    from tpp.spec_check import check_dir
 
-
-def _cache_path(dirs: list[Path]) -> Path | None:
-    """Where a validated copy of this exact set of files is kept: keyed by every file's path, mtime and size."""
-    if os.environ.get("TPP_NO_CACHE"):
-        return None
-    import hashlib
-    import sys
-
-    from tpp import __version__
-
-    h = hashlib.sha256(f"{__version__}|{sys.version}|{__file__}".encode())
-    for d in dirs:
-        for sub in ("accelerators", "hbm"):
-            try:
-                entries = sorted(os.scandir(d / sub), key=lambda e: e.name)
-            except OSError:
-                h.update(f"{d}/{sub}:absent".encode())
-                continue
-            for e in entries:
-                st = e.stat()
-                h.update(f"{e.path}|{st.st_mtime_ns}|{st.st_size}".encode())
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tpp" / f"specs-{h.hexdigest()[:32]}.pickle"
-
-
-def _cache_read(path: Path | None) -> Database | None:
-    if path is None:
-        return None
-    import pickle
-
-    try:
-        with open(path, "rb") as fh:
-            db = pickle.load(fh)
-        return db if isinstance(db, Database) else None
-    except Exception:  # a missing, stale or corrupt cache is rebuilt, never trusted
-        return None
-
-
-def _cache_write(path: Path | None, db: Database) -> None:
-    if path is None:
-        return
-    import pickle
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("specs-*.pickle"):
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".specs-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(db, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:  # a read-only home: run without the cache
-        pass
+    v = check_dir(directory)
+    return v.accelerators, v.stacks, list(v.problems)
 
 
 def load_database(overlay=None, *, use_env: bool = True) -> Database:
     """Load the shipped database, overlaid with a user's directory (``overlay`` or ``$TPP_SPECS``).
 
-    An overlay entry with the id of a shipped one replaces it; new ids are added. Any problem in any file
-    raises :class:`SpecError` naming the file and the field. A validated database is cached in
-    ``~/.cache/tpp`` (``$XDG_CACHE_HOME``), keyed by every file's path, modification time and size, so start-up
-    does not re-parse unchanged files; ``TPP_NO_CACHE=1`` turns the cache off.
+    An overlay entry with the id of a shipped one replaces it; new ids are added; either is marked with what it
+    takes over (``takeovers``: a shipped id or family), which classification flags and ``tpp validate DIR``
+    reports. Any problem in any file raises :class:`SpecError` naming the file and the field. A validated
+    database is cached in ``~/.cache/tpp`` (``$XDG_CACHE_HOME``) as JSON, keyed by every file's path,
+    modification time and size, so start-up does not re-parse unchanged files (tpp/spec_cache.py says when a
+    cache is trusted); ``TPP_NO_CACHE=1`` turns the cache off.
     """
     dirs = [shipped_specs_dir()]
     if overlay is None and use_env:
         overlay = os.environ.get("TPP_SPECS") or None
     if overlay is not None:
         dirs.append(Path(overlay))
-    cache = _cache_path(dirs)
-    db = _cache_read(cache)
+    cache = spec_cache.cache_path(dirs)
+    db = spec_cache.read(cache)
     if db is not None:
         return db
-    db = _parse_all(dirs)
-    _cache_write(cache, db)
+    db = parse_dirs(dirs)
+    spec_cache.write(cache, db)
     return db
 
 
-def _parse_all(dirs: list[Path]) -> Database:
+def parse_dirs(dirs: list[Path]) -> Database:
+    """The database of these directories, each overlaid on the ones before it (no cache)."""
     accels, stacks = {}, {}
     problems = []
-    for d in dirs:
-        a, s, p = _load_dir(d)
+    for n, d in enumerate(dirs):
+        a, s, p = load_dir(d)
         problems += p
+        if n:  # an overlay: say what it takes over from the directories before it
+            a, s = _mark_takeovers(a, accels), _mark_takeovers(s, stacks)
         accels.update({x.id: x for x in a})
         stacks.update({x.id: x for x in s})
     if problems:
         raise SpecError(problems)
     return Database(accels.values(), stacks.values(), dirs)
+
+
+def _mark_takeovers(items: list, before: dict) -> list:
+    """Overlay entries that replace a shipped entry or join a shipped family, with what they take over."""
+    families = {normalize_name(x.family): x.family for x in before.values() if x.family}
+    out = []
+    for item in items:
+        taken = []
+        old = before.get(item.id)
+        if old is not None:
+            names = [old.name, *old.aliases]
+            taken.append(f"replaces the shipped entry {item.id} ({old.path}); its names "
+                         f"({', '.join(repr(n) for n in names)}) now mean this file")
+        fam = normalize_name(item.family) if item.family else None
+        if fam in families and (old is None or normalize_name(old.family or "") != fam):
+            taken.append(f"joins the shipped family {families[fam]!r}: that name now includes this entry")
+        out.append(replace(item, takeovers=tuple(taken)) if taken else item)
+    return out

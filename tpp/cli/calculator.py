@@ -154,23 +154,21 @@ def rules(as_of, as_json):
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path())
+@click.option("--report", is_flag=True, help="Also print the coverage: fields known, on what basis, and the gaps.")
 @handle_errors
-def validate(directory):
+def validate(directory, report):
     """Check a spec database (default: the shipped one) and report every problem with file and field.
 
     \b
     Example:
         tpp validate
         tpp validate ./my-specs
+        tpp validate --report
     """
-    from tpp.nodes import validate_nodes
-    from tpp.specs import shipped_specs_dir, validate_dir
+    from tpp.spec_check import validate_lines
 
-    target = directory or shipped_specs_dir()
-    n_acc, n_hbm, problems = validate_dir(target)
-    problems = [*problems, *validate_nodes(target)]
-    for p in problems:
-        click.echo(p)
-    if problems:
-        raise TppError(f"{len(problems)} problem(s) in {target}")
-    click.echo(f"OK: {n_acc} accelerators, {n_hbm} HBM stacks in {target}")
+    lines, error = validate_lines(directory, report=report)
+    for line in lines:
+        click.echo(line)
+    if error:
+        raise TppError(error)
