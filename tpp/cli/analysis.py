@@ -49,24 +49,30 @@ def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
 
 @click.command()
 @click.argument("name")
+@click.option("--rule", "rule_id", metavar="ID", help="Only this rule (an id from 'tpp rules').")
 @as_of_option
 @click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
-@json_option("Print JSON (every change, every precision).")
+@json_option("Print JSON (every change, every precision, every way to each outcome).")
 @fmt_option
 @click.pass_context
 @handle_errors
-def headroom(ctx, name, as_of, datacenter, as_json, fmt):
-    """How far a chip is from every threshold of every rule in force and of the bills, and what crosses it.
+def headroom(ctx, name, rule_id, as_of, datacenter, as_json, fmt):
+    """How far a chip is from every threshold of every rule in force and of the bills, what crosses each, and
+    what it would take to reach each outcome of each rule in force.
 
     \b
     Example:
         tpp headroom H20
+        tpp headroom B200 --rule cn-review-2026
         tpp headroom "RTX 4090 D" --json
     """
     from tpp import api
+    from tpp.analysis import check_rule_id
     from tpp.analysis import headroom as compute
 
-    results = [compute(chip, api.parse_date(as_of), datacenter) for chip in api.resolve(get_db(ctx), [name])]
+    check_rule_id(rule_id)
+    day = api.parse_date(as_of)
+    results = [compute(chip, day, datacenter, rule_id) for chip in api.resolve(get_db(ctx), [name])]
     if as_json:
         return echo_json([h.as_dict() for h in results])
     for i, h in enumerate(results):
@@ -76,6 +82,10 @@ def headroom(ctx, name, as_of, datacenter, as_json, fmt):
         echo_table(h.table_rows(), fmt)
         if near is not None:
             click.echo(f"nearest (in force): {near.rule} {near.step.text()}")
+        if h.targets:
+            click.echo("what it would take:")
+        for t in h.targets:
+            click.echo(f"  {t.text()}")
         for n in h.notes:
             click.echo(f"note: {n}")
 
@@ -108,7 +118,8 @@ def design(ctx, die_area, like, datacenter, memory_bw, io_bw, as_of, as_json, fm
                    memory_bw=memory_bw, io_bw=io_bw, as_of=api.parse_date(as_of))
     if as_json:
         return echo_json(d.as_dict())
-    click.echo(f"die {d.die_area_mm2:g} mm2, {'datacenter' if d.datacenter else 'not datacenter'}, "
+    die = "die area unknown" if d.die_area_mm2 is None else f"die {d.die_area_mm2:g} mm2"
+    click.echo(f"{die}, {'datacenter' if d.datacenter else 'not datacenter'}, "
                f"as of {d.as_of.isoformat()}")
     for line in d.summary_lines():
         click.echo(f"  {line}")
