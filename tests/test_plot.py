@@ -76,3 +76,15 @@ def test_missing_matplotlib_says_how_to_install(monkeypatch, tmp_path, points):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     with pytest.raises(TppError, match=r"pip install 'tpp\[plot\]'"):
         plot.threshold_map(points, tmp_path / "m.png")
+
+
+def test_the_legend_names_a_spec_point_this_part_not_measured(tmp_path, points):
+    # the memo marks the chip itself (its spec), not a bench run: the legend must not call it "measured"
+    pytest.importorskip("matplotlib")
+    few = [p for p in points if p.label in ("H20", "H100 SXM")]
+    m = Measured(2368.0, "X1", 4000.0, legend="this part")
+    text = plot.threshold_map(few, tmp_path / "m.svg", view="pd", measured=m, measured_pd=2.91, as_of=DAY).read_text()
+    assert "this part" in text and "measured" not in text
+    text = plot.threshold_map(few, tmp_path / "n.svg", view="pd", measured=Measured(2368.0, "X1", 4000.0),
+                              measured_pd=2.91, as_of=DAY).read_text()
+    assert "measured" in text

@@ -230,7 +230,7 @@ def _scatter(ax, points, xkey, vendors):
 def _measured(ax, m, xkey, x_value, xlim):
     if x_value is not None:
         ax.scatter([x_value], [m.tpp], marker="*", s=260, color="gold", edgecolor="black", linewidth=0.8, zorder=7,
-                   label="measured")
+                   label=getattr(m, "legend", "measured"))
         return [ax.annotate(f"{m.label}\nTPP {fmt_num(m.tpp)}", (x_value, m.tpp), xytext=(10, -24),
                             textcoords="offset points", fontsize=8, fontweight="bold", zorder=7)]
     ax.axhline(m.tpp, color="goldenrod", lw=1.4, ls="-.", zorder=4)
@@ -410,8 +410,9 @@ def threshold_map(points: list[Point], path, *, view: str = "pd", measured=None,
     fig.get_layout_engine().execute(fig)  # final axes positions first, so label overlap is judged where drawn
     for ax, groups, fixed in todo:
         _place_labels(ax, renderer, groups, 7.5, fixed)
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():  # no folder the user did not ask for
+        raise InputError(f"{path}: folder {path.parent} does not exist")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format=fmt, dpi=dpi, metadata={"Software": "tpp"} if fmt == "png" else None)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import click
 
-from tpp.cli.common import as_of_option, echo_json, echo_table, fmt_option, get_db, handle_errors, json_option
+from tpp.cli.common import (
+    as_of_option,
+    check_output,
+    echo_json,
+    echo_table,
+    fmt_option,
+    get_db,
+    handle_errors,
+    json_option,
+    replace_option,
+)
 from tpp.errors import InputError, TppError
 
 __all__ = ["plot", "headroom", "design", "system", "fleet", "report"]
@@ -22,10 +32,11 @@ __all__ = ["plot", "headroom", "design", "system", "fleet", "report"]
               help="File to write (.png or .svg).")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default=None,
               help="Image format (default: from the file name).")
+@replace_option
 @as_of_option
 @click.pass_context
 @handle_errors
-def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
+def plot(ctx, vendor, names, measured, view, output, fmt, replace, as_of):
     """Draw the threshold map with the database's chips (needs the plot extra).
 
     \b
@@ -39,6 +50,7 @@ def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
     from tpp.analysis import measured_point
 
     plotting.require_matplotlib()
+    check_output(output, replace)
     db, day = get_db(ctx), api.parse_date(as_of)
     chips = plotting.select_chips(db, vendors=vendor, names=names)
     points = plotting.points_from([api.classify(c, day) for c in chips], db.accelerators)
@@ -186,25 +198,32 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
 
 @click.command()
 @click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default=None,
+              help="md or html (default: from the -o file name, .html/.htm for HTML; else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the memo here (default: stdout).")
 @click.option("--plot/--no-plot", "with_plot", default=True, show_default=True,
               help="Embed the threshold map (HTML inline; Markdown as a PNG beside -o).")
 @click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
+@replace_option
 @as_of_option
 @click.pass_context
 @handle_errors
-def report(ctx, name, fmt, output, with_plot, datacenter, as_of):
+def report(ctx, name, fmt, output, with_plot, datacenter, replace, as_of):
     """A classification memo to attach: inputs and sources, arithmetic, every rule, flags, the map.
 
     \b
     Example:
         tpp report H20 > h20.md
-        tpp report H100-SXM --format html -o h100.html
+        tpp report H100-SXM -o h100.html
     """
     from tpp import api
     from tpp import report as memo
 
+    fmt = fmt or memo.format_for(output)
+    if output is not None:
+        check_output(output, replace)
+        if fmt == "md" and with_plot:
+            check_output(memo.map_path(output), replace, "the map beside -o,")
     db = get_db(ctx)
     chips = api.resolve(db, [name])
     if len(chips) > 1:
