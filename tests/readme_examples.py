@@ -133,9 +133,11 @@ def mismatch(block: Block, ex: Example, got: list[str]) -> str | None:
     if block.mode == "exact" or _GAP not in [s.strip() for s in shown]:
         if block.mode == "excerpt" and not shown:
             return None  # output not shown
-        return None if shown == got else "output differs:\n" + "\n".join(
-            f"  README: {a!r}\n  now:    {b!r}" for a, b in zip(shown + [""] * len(got), got + [""] * len(shown))
-            if a != b)
+        if shown == got:
+            return None
+        n = max(len(shown), len(got))
+        pairs = zip(shown + [""] * (n - len(shown)), got + [""] * (n - len(got)), strict=True)
+        return "output differs:\n" + "\n".join(f"  README: {a!r}\n  now:    {b!r}" for a, b in pairs if a != b)
     segs, pos = _segments(shown), 0
     for k, seg in enumerate(segs):
         if not seg:
@@ -152,17 +154,19 @@ def mismatch(block: Block, ex: Example, got: list[str]) -> str | None:
 
 
 def _key(line: str) -> tuple[str, ...]:
-    return tuple(re.sub(r"-{2,}", "--", t) for t in line.split()[:3])
+    indent = line[:len(line) - len(line.lstrip())]
+    return (indent, *(re.sub(r"-{2,}", "--", t) for t in line.split()[:3]))
 
 
 def refreshed(block: Block, ex: Example, got: list[str]) -> list[str]:
-    """The lines to show for ``ex`` now: the whole output, or (excerpt) each line shown replaced by the line of the
-    new output with the same first three words (tables' dashes of any length count as one)."""
-    if block.mode == "exact":
-        return list(got)
+    """The lines to show for ``ex`` now: the whole output, or (excerpt) each line shown kept where the output still
+    has it, else replaced by the line of the new output with the same indentation and first three words (tables'
+    dashes of any length count as one)."""
     if not ex.shown:
-        return []
-    keyed = {}
+        return [] if block.mode == "excerpt" else list(got)
+    if block.mode == "exact" or _GAP not in [s.strip() for s in ex.shown]:
+        return list(got)
+    keyed, same = {}, set(got)
     for g in got:
         keyed.setdefault(_key(g), g)
-    return [s if s.strip() == _GAP else keyed.get(_key(s), s) for s in ex.shown]
+    return [s if s.strip() == _GAP or s in same else keyed.get(_key(s), s) for s in ex.shown]

@@ -40,3 +40,20 @@ def test_readme_block(block, tmp_path):
     for ex, _status, got in rx.run_block(block, tmp_path):
         why = rx.mismatch(block, ex, got)
         assert why is None, f"README line {ex.line + 1}: $ {ex.command}\n{why}\n(make readme rewrites the outputs)"
+
+
+def test_the_checker_fails_on_drift_and_reads_excerpts():
+    text = "\n".join(["<!-- readme-test: excerpt -->", "```", "$ tpp x", "a", "...", "c", "d", "```", "",
+                      "```", "$ tpp y", "1", "```"])
+    ex_block, exact = rx.parse(text)
+    assert (ex_block.mode, exact.mode) == ("excerpt", "exact")
+    (ex,), (ey,) = ex_block.examples, exact.examples
+    assert rx.mismatch(ex_block, ex, ["a", "b", "b2", "c", "d"]) is None
+    assert rx.mismatch(ex_block, ex, ["a", "c", "d", "e"]) is not None       # goes on after the last line shown
+    assert rx.mismatch(ex_block, ex, ["x", "a", "c", "d"]) is not None       # the first line is anchored
+    assert rx.mismatch(ex_block, ex, ["a", "d", "c"]) is not None            # order
+    assert rx.mismatch(exact, ey, ["1"]) is None and rx.mismatch(exact, ey, ["2"]) is not None
+    assert rx.refreshed(exact, ey, ["2"]) == ["2"]
+    # an excerpt keeps its selection: a line shown is replaced by the new line with the same first three words
+    ex.shown = ["rule x test 1", "...", "d"]
+    assert rx.refreshed(ex_block, ex, ["rule x test 2", "b", "d"]) == ["rule x test 2", "...", "d"]
