@@ -11,7 +11,8 @@ opening fence may carry a marker:
                                             or files made outside the README); REASON says which
 
 Without a marker the output must match line for line. The commands run in a fresh folder per block:
-`tpp ...` through click's CliRunner (no subprocess, no overlay), `cat FILE` makes FILE from the lines shown (the
+`tpp ...` through click's CliRunner (no subprocess, no overlay; piped into `head -N` or `grep [-v] PATTERN`
+if the README does so), `cat FILE` makes FILE from the lines shown (the
 input the next command reads), `echo $?` prints the exit status of the command before it. A folder that an `-o`
 path names is made first when the repository has it (`docs/`). Any other command needs the `not run` marker.
 """
@@ -73,7 +74,32 @@ def parse(text: str) -> list[Block]:
 
 
 def argv(command: str) -> list[str]:
-    return shlex.split(command, comments=True)
+    """The words of the first command of ``command`` (a pipeline's first stage)."""
+    return pipeline(command)[0]
+
+
+def pipeline(command: str) -> list[list[str]]:
+    """``command`` split into the stages of its pipeline (``|``), each a list of words; ``#`` starts a comment."""
+    lex = shlex.shlex(command, posix=True, punctuation_chars="|")
+    lex.whitespace_split, lex.commenters = True, "#"
+    stages: list[list[str]] = [[]]
+    for tok in lex:
+        if tok == "|":
+            stages.append([])
+        else:
+            stages[-1].append(tok)
+    return stages
+
+
+def _filter(stage: list[str], lines: list[str], where: str) -> list[str]:
+    """The filters a README pipeline may use: ``head -N``, ``head -n N``, ``grep [-v] PATTERN`` (a regex)."""
+    if stage[:1] == ["head"] and len(stage) in (2, 3):
+        n = int(stage[-1].lstrip("-"))
+        return lines[:n]
+    if stage[:1] == ["grep"] and len(stage) in (2, 3):
+        invert, pat = stage[1] == "-v", re.compile(stage[-1])
+        return [ln for ln in lines if bool(pat.search(ln)) != invert]
+    raise ValueError(f"{where}: cannot run the filter {' '.join(stage)!r} here (head -N, grep [-v] PATTERN)")
 
 
 def _run_tpp(args: list[str]) -> tuple[int, list[str]]:
@@ -98,9 +124,11 @@ def run_block(block: Block, folder: Path) -> list[tuple[Example, int, list[str]]
     os.chdir(folder)
     try:
         for ex in block.examples:
-            args = argv(ex.command)
+            args, *filters = pipeline(ex.command)
             if args[:1] == ["tpp"]:
                 status, lines = _run_tpp(args[1:])
+                for stage in filters:
+                    lines = _filter(stage, lines, f"README line {ex.line + 1}")
             elif args[:1] == ["cat"] and len(args) == 2:
                 Path(args[1]).write_text("\n".join(ex.shown) + "\n", encoding="utf-8")
                 status, lines = 0, list(ex.shown)

@@ -18,7 +18,8 @@ REQUIRED = ["V100 SXM2", "V100 PCIe", "T4", "A100 SXM4 40GB", "A100 SXM4 80GB", 
             "H100 NVL", "H800 SXM", "H800 PCIe", "H20", "H200 SXM", "H200 NVL", "GH200", "B100", "B200", "B300",
             "GB200", "GB300", "RTX 3090", "RTX 4090", "RTX 4090 D", "RTX 5090", "RTX 5090 D", "RTX 6000 Ada",
             "RTX PRO 6000 Blackwell", "MI210", "MI250X", "MI300A", "MI300X", "MI308X", "MI325X", "MI350X", "MI355X",
-            "Gaudi 2", "Gaudi 3", "Ascend 910B1", "Ascend 910B2", "Ascend 910B3", "Ascend 910B4", "Ascend 910C", "TPU v4", "TPU v5e", "TPU v5p", "TPU v6e",
+            "Gaudi 2", "Gaudi 3", "Ascend 910B1", "Ascend 910B2", "Ascend 910B3", "Ascend 910B4",
+            "Ascend 910C", "TPU v4", "TPU v5e", "TPU v5p", "TPU v6e",
             "Trainium2"]
 
 

@@ -116,8 +116,8 @@ def test_bandwidth_view_zooms_on_the_tariff_bands_and_names_their_chips_there(po
     (ins,) = insets
     assert ins.get_xlim()[0] < 5800 and ins.get_xlim()[1] > 6500 and ins.get_ylim()[1] > 21100
     texts = lambda ax: [t.get_text() for t in ax.texts]  # noqa: E731
-    assert any("band-2" in t for t in texts(ins)) and "H200 SXM" in texts(ins)
-    assert "H200 SXM" not in texts(main)
+    assert any("band-2" in t for t in texts(ins)) and any("H200 SXM" in t for t in texts(ins))
+    assert not any("H200 SXM" in t for t in texts(main))
     assert any("strict bounds" in t for t in texts(main))  # the rule's bounds are all strict (< and >)
 
 

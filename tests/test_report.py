@@ -21,7 +21,7 @@ def test_markdown_memo_content(db):
     text, plot_file = report.render_report(db, db.get("nvidia-h20"), "md", None, DAY)
     assert plot_file is None
     assert text.startswith("# Export-control classification memo: NVIDIA H20 96GB")
-    for needle in ("## Inputs and sources", "semianalysis.com", "| bf16 | 148 TFLOPS | 16 | 2,368 | yes |",
+    for needle in ("## Inputs and sources", "tomshardware.com", "| bf16 | 148 TFLOPS | 16 | 2,368 | yes |",
                    "PD = TPP / area = 2,368 / 814 = 2.91", "88 FR 73458", "91 FR 1684", "S.3150",
                    "3a090-2023: not-controlled", "Nearest threshold: 3A090.b.1 TPP >= 2,400",
                    "## Flags and caveats", "Not legal advice", "Plot not included"):
@@ -41,7 +41,7 @@ def test_html_memo_embeds_plot_and_escapes(db):
     pytest.importorskip("matplotlib")
     text, _ = report.render_report(db, db.get("nvidia-h20"), "html", None, DAY)
     assert text.startswith("<!DOCTYPE html>") and '<img src="data:image/png;base64,' in text
-    assert '<a href="https://semianalysis.com/' in text  # a source is a link
+    assert '<a href="https://www.tomshardware.com/' in text  # a source is a link
     assert "TPP &gt;= 2,400" in text and "TPP >= 2,400" not in text
 
 
@@ -69,14 +69,14 @@ def test_numbers_as_the_cli_writes_them_and_outcomes_as_the_rules_name_them(db):
     assert "e+0" not in text and "e-0" not in text
     assert "| +34,400 (+2150.0%) |" in text
     assert "cn-review-2026: presumption-of-denial [in force" in text and "PRESUMPTION" not in text
-    # what it would take: 21,000/36,000 - 1 = -41.7%, 6,500/8,000 - 1 = -18.8%
-    assert ("| cn-review-2026 | case-by-case | TPP -41.7% to below 21,000 AND memory bandwidth -18.8% to below "
+    # what it would take: 21,000/36,000 - 1 = -41.7%, 6,500/7,700 - 1 = -15.6%
+    assert ("| cn-review-2026 | case-by-case | TPP -41.7% to below 21,000 AND memory bandwidth -15.6% to below "
             "6,500 GB/s |") in text
 
 
 def test_sources_are_links_in_both_formats_and_only_web_addresses_become_links(db):
     text, _ = report.render_report(db, db.get("nvidia-h20"), "md", None, DAY, with_plot=False)
-    assert "](<https://semianalysis.com/2023/11/09/nvidias-new-china-ai-chips-circumvent/>) |" in text
+    assert "](<https://www.tomshardware.com/" in text
     memo = report.Memo("t")
     memo.add("s", ("table", ["source"], [[report.Link("evil", "javascript:alert(1)")],
                                          [report.Link("ok", "https://example.org/a b")]]))
@@ -89,3 +89,16 @@ def test_format_from_the_file_name():
     assert report.format_for("memo.html") == "html" and report.format_for("memo.HTM") == "html"
     assert report.format_for("memo.md") == "md" and report.format_for(None) == "md"
     assert str(report.map_path("out/memo.md")) == "out/memo-map.png"
+
+
+def test_the_memo_carries_the_licence_answers_of_the_engine(db):
+    from tpp.licensing import STANDARD_DESTINATIONS, determine
+
+    h20 = db.lookup("H20")[0]
+    text, _ = report.render_report(db, h20, "md", None, dt.date(2026, 12, 1), None, False)
+    assert "## Licence by destination (tpp license)" in text
+    for dest in STANDARD_DESTINATIONS:
+        d = determine(h20, dest.code, buyer_hq=dest.buyer_hq, as_of=dt.date(2026, 12, 1), db=db)
+        cell = {True: "yes", False: "no", None: "cannot tell"}[d.license_required]
+        assert f"| {dest.label} | {cell} |" in text
+    assert "STALE" in text  # the data vintage is said, never presented as current

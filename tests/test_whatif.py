@@ -27,12 +27,12 @@ def targets(db, name, rule=None):
 
 
 def test_b200_case_by_case_needs_both_cuts_and_no_die_area(db):
-    # B200: TPP 36,000, memory 8,000 GB/s, die area unknown. Case-by-case needs TPP < 21,000 (21,000/36,000 - 1 =
-    # -41.67%) AND memory bandwidth < 6,500 (6,500/8,000 - 1 = -18.75%); both lines strict, so "below".
+    # B200: TPP 36,000, memory 7,700 GB/s, die area unknown. Case-by-case needs TPP < 21,000 (21,000/36,000 - 1 =
+    # -41.67%) AND memory bandwidth < 6,500 (6,500/7,700 - 1 = -15.58%); both lines strict, so "below".
     ts, notes = targets(db, "B200")
     t = ts[("cn-review-2026", "case-by-case")]
     assert [p.text() for p in t.paths] == [
-        "TPP -41.7% to below 21,000 AND memory bandwidth -18.8% to below 6,500 GB/s"]
+        "TPP -41.7% to below 21,000 AND memory bandwidth -15.6% to below 6,500 GB/s"]
     (m1, m2) = t.paths[0].moves
     assert (m1.op, m1.target, m2.op, m2.target) == ("<", 21000, "<", 6500)
     assert ts[("cn-review-2026", "presumption-of-denial")].now
@@ -72,7 +72,7 @@ def test_headroom_rule_filter_and_json(db):
     assert r.exit_code == 0, r.output
     rows = [ln for ln in r.output.splitlines() if ln.startswith(("3a090", "cn-review", "tariff", "gain", "safe"))]
     assert rows and all(ln.startswith("cn-review-2026") for ln in rows)
-    assert ("cn-review-2026 case-by-case: TPP -41.7% to below 21,000 AND memory bandwidth -18.8% to below "
+    assert ("cn-review-2026 case-by-case: TPP -41.7% to below 21,000 AND memory bandwidth -15.6% to below "
             "6,500 GB/s") in r.output
     r = cli_run("headroom", "B200", "--rule", "cn-review-2026", "--as-of", "2026-12-01", "--json")
     (h,) = json.loads(r.output)
@@ -80,7 +80,7 @@ def test_headroom_rule_filter_and_json(db):
     cbc = [t for t in h["what_it_takes"] if t["outcome"] == "case-by-case"][0]
     assert [(c["lever"], c["op"], c["target"], c["change_pct"]) for c in cbc["paths"][0]["changes"]] == [
         ("TPP", "<", 21000, pytest.approx(-41.667, abs=1e-3)),
-        ("memory bandwidth", "<", 6500, pytest.approx(-18.75, abs=1e-3))]
+        ("memory bandwidth", "<", 6500, pytest.approx(-15.584, abs=1e-3))]
 
 
 def test_headroom_unknown_rule_is_one_error_line_listing_the_ids():
@@ -113,8 +113,8 @@ def test_design_like_a_chip_without_a_die_area(db):
     b = d.bound("uncontrolled")
     assert b.found and b.high == pytest.approx(1600) and not b.high_inclusive
     assert not d.bound("3a090b").found and "--die-area" in d.bound("3a090b").note
-    # case-by-case: memory bandwidth 8,000 >= 6,500 fails at any TPP: said so, not "give --memory-bw".
-    assert "memory bandwidth 8,000 GB/s < 6,500 GB/s? no" in d.bound("case-by-case").note
+    # case-by-case: memory bandwidth 7,700 >= 6,500 fails at any TPP: said so, not "give --memory-bw".
+    assert "memory bandwidth 7,700 GB/s < 6,500 GB/s? no" in d.bound("case-by-case").note
     assert json.loads(cli_run("design", "--like", "B200", "--json", "--as-of", "2026-12-01").output)[
         "die_area_mm2"] is None
 

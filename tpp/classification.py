@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from tpp import metrics
 from tpp.errors import InputError
-from tpp.rules import Facts, Finding, Step, evaluate_all, fmt_num
+from tpp.rules import Facts, Finding, Step, evaluate_all, fmt_num, rule_by_id
 from tpp.specs import PRECISIONS, Accelerator, HbmStack
 
 __all__ = ["Classification", "Hypothetical", "classify", "classify_hypothetical", "parse_date", "parse_rates"]
@@ -76,6 +76,7 @@ class Classification:
     findings: tuple[Finding, ...]
     flags: tuple[str, ...]
     inputs: tuple[dict, ...]
+    facts: Facts | None = field(default=None, repr=False, compare=False)  # what the rules read
 
     def finding(self, rule_id: str) -> Finding:
         for f in self.findings:
@@ -90,14 +91,16 @@ class Classification:
         steps = [s for s in self.finding(self.deciding_rule).steps if s.value is not None and s.op in (">=", ">")]
         return sorted(steps, key=lambda s: abs(s.margin_pct))
 
-    def nearest(self) -> Step | None:
-        steps = self.headroom()
-        if self.status == "controlled":
-            held = [s for s in steps if s.holds and s.label == self.paragraph]
-            steps = held or steps
-        else:
-            steps = [s for s in steps if not s.holds] or steps
-        return steps[0] if steps else None
+    def nearest(self) -> NearestLine | None:
+        """The nearest line that decides: the closest comparison of a rule in force that, crossed alone (every
+        other input as it is), changes that rule's outcome or paragraph. Lines already crossed that decide
+        nothing alone (TPP >= 2,400 of 3A090.b.1 for a part caught by its PD test too) are never it.
+
+        classify, headroom and the memo all use this one definition; the result names its rule.
+        """
+        if self.facts is None:
+            return None
+        return nearest_line(self.facts, self.findings, self.as_of)
 
     def as_dict(self) -> dict:
         near = self.nearest()
@@ -209,7 +212,7 @@ def _finish(ident, name, vendor, kind, day, facts: Facts, tppr, area: metrics.Di
                              (" + ".join(area.parts) if area and area.parts else None)),
         facts.performance_density, facts.datacenter, dc_basis, facts.memory_bandwidth_gbps,
         facts.interconnect_gbps, eccn, para, status, rule, tuple(findings),
-        tuple(_flags(facts, dc_basis, extra_flags)), tuple(inputs))
+        tuple(_flags(facts, dc_basis, extra_flags)), tuple(inputs), facts)
 
 
 def _input(chip, label: str, q) -> dict:
@@ -243,7 +246,7 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     estimated = []
     if area.estimated:
         estimated += ["PD"]
-    if any(chip.peak[p].estimated for p in tppr.binding):
+    if tppr.binding and all(chip.peak[p].estimated for p in tppr.binding):  # a published equal rate carries it
         estimated += ["TPP", "PD"]
     for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
                     ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion)):
@@ -308,3 +311,47 @@ def classify_hypothetical(h: Hypothetical, as_of: _dt.date | None = None) -> Cla
                "basis": "given", "note": "from the command line", "source": "user", "url": None}]
     return _finish(h.id, h.name, None, "hypothetical", day, facts, tppr if h.rates else None,
                    area, dc_basis, inputs, ["hypothetical chip from user-given numbers"])
+
+
+@dataclass(frozen=True)
+class NearestLine(Step):
+    """A comparison with the rule it belongs to (the answer to 'which line is nearest')."""
+
+    rule: str = ""
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, **super().as_dict()}
+
+
+#: Step quantity -> the Facts field it reads (derived sums such as memory + interconnect are not moved alone).
+_FACT_OF = {"TPP": "tpp", "PD": "performance_density", "memory bandwidth": "memory_bandwidth_gbps",
+            "interconnect": "interconnect_gbps", "I/O bandwidth": "interconnect_gbps",
+            "transistors": "transistors_billion", "bandwidth density": "hbm_bandwidth_density"}
+
+
+def _across(step: Step) -> float:
+    """A value just across ``step``'s line from where it is now (the line itself where reaching it flips)."""
+    t = step.threshold
+    below, above = t * (1 - 1e-9), t * (1 + 1e-9)
+    return {(">=", True): below, (">=", False): t, (">", True): t, (">", False): above,
+            ("<", True): t, ("<", False): below, ("<=", True): above, ("<=", False): t}[(step.op, step.holds)]
+
+
+def nearest_line(facts: Facts, findings, day: _dt.date) -> NearestLine | None:
+    """The closest decisive comparison of a rule in force (see :meth:`Classification.nearest`)."""
+    prior = {f.rule: f for f in findings}
+    best = None
+    for f in findings:
+        if not f.in_force:
+            continue
+        rule = rule_by_id(f.rule)
+        for s in f.steps:
+            if s.value is None or s.holds is None or s.quantity not in _FACT_OF or s.threshold == 0:
+                continue
+            if best is not None and abs(s.margin_pct) >= abs(best.margin_pct):
+                continue
+            moved = replace(facts, **{_FACT_OF[s.quantity]: _across(s)})
+            other = rule.evaluate(moved, day, prior)
+            if (other.outcome, other.paragraph) != (f.outcome, f.paragraph):
+                best = NearestLine(s.label, s.quantity, s.value, s.op, s.threshold, s.holds, f.rule)
+    return best

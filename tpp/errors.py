@@ -1,6 +1,6 @@
 """Exceptions raised by the library; the CLI turns each into one ``Error: ...`` line."""
 
-__all__ = ["TppError", "SpecError", "UnknownChipError", "InputError"]
+__all__ = ["TppError", "SpecError", "UnknownChipError", "InputError", "UnknownCountryError"]
 
 
 class TppError(Exception):
@@ -31,3 +31,14 @@ class UnknownChipError(TppError):
 
 class InputError(TppError):
     """A number, date or option given by the user is invalid."""
+
+
+class UnknownCountryError(TppError):
+    """A name matched no country (or group); carries the closest names."""
+
+    def __init__(self, name, suggestions=(), what="country", known=()):
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
+        tail = f"; known: {', '.join(known)}" if known else " ('tpp countries' lists every name)"
+        super().__init__(f"unknown {what} {name!r}{hint}{tail}")

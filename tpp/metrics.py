@@ -5,6 +5,7 @@ No I/O and no imports beyond the standard library: these functions are what the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from tpp.errors import InputError
@@ -25,7 +26,10 @@ def bit_length(precision: str) -> int:
 
 def tpp_term(dense_rate: float, bits: int) -> float:
     """TPP of one precision: dense TFLOPS/TOPS (2 x MacTOPS) x bit length."""
-    return dense_rate * bits
+    t = dense_rate * bits
+    if not math.isfinite(t):
+        raise InputError(f"TPP overflows: {dense_rate:g} x {bits} bits is not a finite number")
+    return t
 
 
 @dataclass(frozen=True)
@@ -102,4 +106,8 @@ def performance_density(tpp: float | None, die_area_mm2: float | None) -> float 
         return None
     if die_area_mm2 <= 0:
         raise InputError(f"die area must be positive, got {die_area_mm2:g} mm2")
-    return tpp / die_area_mm2
+    pd = tpp / die_area_mm2
+    if not math.isfinite(pd):
+        raise InputError(f"performance density overflows: TPP {tpp:g} / die area {die_area_mm2:g} mm2 is not a "
+                         "finite number")
+    return pd

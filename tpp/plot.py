@@ -361,7 +361,7 @@ def _band_inset(ax, points, day, vendors, box, measured):
     fixed.append(ins.text(0.02, 0.97, "§232 tariff bands (zoom)", transform=ins.transAxes, fontsize=7.5, va="top"))
     ins.set_facecolor("white")
     ax.indicate_inset_zoom(ins, edgecolor="0.35", lw=0.8)
-    return ins, group_points(points, "memory_bandwidth_gbps"), fixed
+    return ins, group_points(points, "memory_bandwidth_gbps", tol=0.002), fixed  # the zoom parts close ones
 
 
 def _plain():

@@ -7,7 +7,7 @@ import io
 import json
 
 from tpp.classification import Classification
-from tpp.rules import RULES, fmt_num
+from tpp.rules import RULES, fmt_num, fmt_pct
 from tpp.specs import PRECISIONS, QUANTITY_FIELDS, Accelerator, HbmStack
 
 __all__ = ["table", "to_json", "to_csv", "classify_rows", "explain", "list_rows", "show_lines", "rules_rows"]
@@ -41,7 +41,9 @@ def _near(c: Classification) -> str:
     if s is None:
         return "-"
     sign = "+" if s.margin >= 0 else ""
-    return f"{s.quantity} {sign}{fmt_num(s.margin)} ({sign}{s.margin_pct:.1f}%) vs {s.label} {fmt_num(s.threshold)}"
+    rule = "" if s.rule == c.deciding_rule else f"{s.rule} "
+    return (f"{s.quantity} {sign}{fmt_num(s.margin)} ({fmt_pct(s.margin_pct)}) vs {rule}{s.label} "
+            f"{fmt_num(s.threshold)}")
 
 
 def _tpp_cell(c: Classification) -> str:
@@ -52,12 +54,16 @@ def _tpp_cell(c: Classification) -> str:
     return f"{fmt_num(c.tpp)} ({'/'.join(c.tpp_precision)})" if c.tpp_precision else fmt_num(c.tpp)
 
 
-def classify_rows(results: list[Classification]) -> tuple[list[dict], list[str]]:
-    """The default table of ``tpp classify`` and its numbered flag lines."""
+def classify_rows(results: list[Classification], licenses=None) -> tuple[list[dict], list[str]]:
+    """The default table of ``tpp classify`` and its numbered flag lines; with ``licenses`` (the Determination
+    of each chip, ``classify --to``), the licence columns; without, the letters' headline beside the ECCN."""
+    from tpp.licensing import letters_headline, license_cell
+
     rows, notes = [], []
-    for c in results:
+    for i, c in enumerate(results):
         marks = []
-        for flag in c.flags:
+        headline = None if licenses else letters_headline(c)
+        for flag in c.flags + ((headline,) if headline else ()):
             if flag not in notes:
                 notes.append(flag)
             marks.append(str(notes.index(flag) + 1))
@@ -67,8 +73,9 @@ def classify_rows(results: list[Classification]) -> tuple[list[dict], list[str]]
             "chip": c.name,
             "TPP": _tpp_cell(c),
             "PD": fmt_num(c.performance_density) if c.performance_density is not None else "n/a",
-            "ECCN": c.paragraph or "-",
+            "ECCN": c.paragraph or ("- (licence CN/D:5: letters)" if headline else "-"),
             "status": _SHORT.get(c.status, c.status),
+            **(_license_cols(licenses[i], license_cell) if licenses else {}),
             "nearest threshold": _near(c),
             "China review": cn.outcome if cn.in_force else "-",
             "tariff 232": tariff.outcome if tariff.in_force else "-",
@@ -76,6 +83,11 @@ def classify_rows(results: list[Classification]) -> tuple[list[dict], list[str]]
         })
     notes = [f"[{i}] {n}" for i, n in enumerate(notes, 1)]
     return rows, notes
+
+
+def _license_cols(d, cell) -> dict:
+    return {f"licence to {d.destination}": cell(d), "review": d.review_policy or "-",
+            "exceptions": ",".join(d.license_exceptions) or "-"}
 
 
 def explain(c: Classification) -> str:

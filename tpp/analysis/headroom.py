@@ -86,9 +86,16 @@ class Headroom:
     rule: str | None = None           # only this rule's rows (--rule)
 
     def nearest(self, in_force_only: bool = True) -> HeadroomRow | None:
-        """The row with the smallest percent distance (rules in force; comparisons that apply)."""
-        rows = [r for r in self.rows if r.step.margin_pct is not None and r.note is None
-                and (r.in_force or not in_force_only)]
+        """The row of the classification's nearest line (:meth:`Classification.nearest`: the closest line of a rule
+        in force that decides alone); with ``in_force_only`` False, the closest row of any rule, bills included."""
+        if in_force_only:
+            near = self.classification.nearest()
+            if near is None:
+                return None
+            key = (near.rule, near.label, near.quantity, near.op, near.threshold)
+            return next((r for r in self.rows if (r.rule, r.step.label, r.step.quantity, r.step.op,
+                                                  r.step.threshold) == key), None)
+        rows = [r for r in self.rows if r.step.margin_pct is not None and r.note is None]
         return min(rows, key=lambda r: abs(r.step.margin_pct), default=None)
 
     def table_rows(self) -> list[dict]:

@@ -177,7 +177,7 @@ def system(ctx, spec, as_of, as_json, fmt):
 @click.pass_context
 @handle_errors
 def fleet(ctx, inventory, as_of, as_json, fmt):
-    """Totals of an inventory CSV (chip,count[,destination,date]): TPP, H100-equivalents, quotas, the 50% test.
+    """Totals of a ledger CSV (chip,count[,destination,date,buyer_hq]): TPP, licences, quotas, the 50% test.
 
     \b
     Example:
@@ -186,12 +186,15 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
     """
     from tpp import api
     from tpp.analysis import fleet as compute
-    from tpp.analysis import read_inventory
+    from tpp.analysis import open_inventory
 
-    f = compute(get_db(ctx), read_inventory(inventory), api.parse_date(as_of), source=inventory)
+    f = compute(get_db(ctx), open_inventory(inventory), api.parse_date(as_of), source=inventory)
     if as_json:
         return echo_json(f.as_dict())
     echo_table(f.table_rows(), fmt)
+    if f.shipments:
+        click.echo()
+        echo_table(f.licence_rows(), fmt)
     for line in f.summary_lines():
         click.echo(line)
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from tpp.cli.common import as_of_option, csv_option, emit, fmt_option, get_db, handle_errors, json_option
+from tpp.cli.common import (
+    as_of_option,
+    csv_option,
+    determinations,
+    emit,
+    fmt_option,
+    get_db,
+    handle_errors,
+    json_option,
+)
 from tpp.errors import TppError
 
 __all__ = ["classify", "list_", "show", "rules", "validate", "LIST_SORT_KEYS"]
@@ -27,10 +36,13 @@ LIST_SORT_KEYS = ("id", "name", "vendor", "tpp", "pd", "memory_bw", "interconnec
 @click.option("--transistors", type=float, metavar="BILLION", help="Hypothetical chip: transistor count (billions).")
 @click.option("--datacenter/--consumer", "datacenter", default=None,
               help="Designed or marketed for datacenters (overrides the database's marketing for named chips).")
+@click.option("--to", "to", metavar="COUNTRY", help="Add the licence columns for this destination (see 'tpp license').")
+@click.option("--buyer-hq", metavar="COUNTRY", help="With --to: the buyer's headquarters (default: the destination).")
+@click.option("--from-abroad", is_flag=True, help="With --to: a re-export or export from abroad.")
 @click.pass_context
 @handle_errors
 def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_area, memory_bw, io_bw,
-             transistors, datacenter):
+             transistors, datacenter, to, buyer_hq, from_abroad):
     """Classify accelerators by name, or a hypothetical chip from numbers.
 
     \b
@@ -40,6 +52,7 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
         tpp classify MI300X --json --as-of 2025-03-01
         tpp classify --tpp 3000 --die-area 700 --datacenter
         tpp classify --rate fp16=148 --die-area 814 --memory-bw 4000
+        tpp classify H20 H200 --to China
     """
     from tpp import api, render
 
@@ -56,12 +69,17 @@ def classify(ctx, names, as_of, explain, as_json, fmt, tpp_value, rates, die_are
     else:
         db = get_db(ctx)
         results = [api.classify(chip, as_of=day, datacenter=datacenter) for chip in api.resolve(db, names)]
+    dets = determinations(results, None if hypothetical else db, to, buyer_hq, from_abroad)
     if as_json:
-        click.echo(render.to_json([c.as_dict() for c in results]), nl=False)
+        click.echo(render.to_json([dict(c.as_dict(), **({"license": d.as_dict()} if dets else {}))
+                                   for c, d in zip(results, dets or results, strict=True)]), nl=False)
     elif explain:
-        click.echo("\n\n".join(render.explain(c) for c in results))
+        from tpp.licensing import render_text
+
+        click.echo("\n\n".join(render.explain(c) + (f"\n\n{render_text(d)}" if dets else "")
+                                 for c, d in zip(results, dets or results, strict=True)))
     else:
-        rows, notes = render.classify_rows(results)
+        rows, notes = render.classify_rows(results, dets)
         click.echo(f"as of {day.isoformat()}")
         emit(rows, False, False, fmt, notes)
 

@@ -11,7 +11,7 @@ from tpp.errors import TppError
 
 __all__ = ["TABLE_FORMATS", "error_handler", "handle_errors", "as_of_option", "json_option", "csv_option",
            "fmt_option", "replace_option", "check_output", "get_db", "emit", "echo_json", "echo_table",
-           "echo_policy_report"]
+           "echo_policy_report", "determinations"]
 
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
 
@@ -130,3 +130,22 @@ def echo_policy_report(report, n_runs: int, show_all: bool = False) -> None:
     failed_gpus = sorted({o.gpu for o in report.failures})
     if failed_gpus:
         click.echo(f"FAILED: {', '.join(failed_gpus)}")
+
+
+def determinations(results, db, to, buyer_hq, from_abroad, from_us=False, countries=None):
+    """The determination of each classification for ``--to`` (None without it); flag checks for every command."""
+    from tpp.errors import InputError
+
+    if from_abroad and from_us:
+        raise InputError("--from-abroad and --from-us contradict each other: give one")
+    if to is None:
+        if buyer_hq is not None or from_abroad or from_us:
+            raise InputError("--buyer-hq, --from-abroad and --from-us need --to COUNTRY (the destination)")
+        return None
+    from tpp import licensing
+    from tpp.countries import load_countries
+
+    table = load_countries(countries)
+    where = "abroad" if from_abroad else "united-states"
+    return [licensing.determine(c, to, buyer_hq=buyer_hq, export_from=where, db=db, countries=table)
+            for c in results]

@@ -8,13 +8,13 @@ Thresholds and citations: ../shared/REGULATIONS.md (the project's reference).
 
 from __future__ import annotations
 
-from tpp.rules.base import D, Facts, Finding, Rule, Step, Threshold, all_of, any_of, cmp, fmt_num
+from tpp.rules.base import D, Facts, Finding, Rule, Step, Threshold, all_of, any_of, cmp, fmt_num, fmt_pct, fmt_vs
 from tpp.rules.bills import RuleGain, RuleOverwatch, RuleSafe
 from tpp.rules.eccn import Rule2022, Rule2023, RuleFoundry, RuleHbm
 from tpp.rules.policy import RuleChinaReview, RuleDiffusion, RuleTariff
 
 __all__ = ["Facts", "Step", "Threshold", "Finding", "Rule", "RULES", "rule_by_id", "rules_in_force",
-           "evaluate_all", "cmp", "all_of", "any_of", "fmt_num"]
+           "evaluate_all", "cmp", "all_of", "any_of", "fmt_num", "fmt_pct", "fmt_vs"]
 
 RULES: tuple[Rule, ...] = (Rule2022(), Rule2023(), RuleHbm(), RuleFoundry(), RuleDiffusion(), RuleChinaReview(),
                            RuleTariff(), RuleGain(), RuleSafe(), RuleOverwatch())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass, field
 
-__all__ = ["D", "Facts", "Threshold", "Step", "Finding", "Rule", "cmp", "all_of", "any_of", "fmt_num"]
+__all__ = ["D", "Facts", "Threshold", "Step", "Finding", "Rule", "cmp", "all_of", "any_of", "fmt_num", "fmt_pct",
+           "fmt_vs"]
 
 D = _dt.date
 
@@ -40,12 +42,46 @@ _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<": lambda a, b: a 
 
 
 def fmt_num(x: float | None) -> str:
-    """Numbers as an analyst writes them: thousands separators, two decimals for small values."""
+    """Numbers as an analyst writes them: thousands separators, two decimals for small values.
+
+    A number that is not whole never prints as a whole one (4,799.99 is never "4,800"): it gets the decimals it
+    needs, up to six; below that it is float noise and prints whole.
+    """
     if x is None:
         return "unknown"
+    if not math.isfinite(x) or abs(x) >= 1e15:
+        return f"{x:.4g}"
     if abs(x) >= 100:
-        return f"{x:,.0f}" if abs(x - round(x)) < 0.05 else f"{x:,.1f}"
+        whole = round(x)
+        if x == whole or abs(x - whole) < 5e-7:
+            return f"{whole:,.0f}"
+        for nd in range(1, 7):
+            text = f"{x:,.{nd}f}"
+            if text.rstrip("0")[-1] != ".":  # the last decimal shown is not zero: it says the number is not whole
+                return text.rstrip("0")
+        return f"{x:,.6f}".rstrip("0").rstrip(".")
     return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x) >= 1 else f"{x:.3g}"
+
+
+def fmt_pct(p: float | None) -> str:
+    """A signed percentage: '+12.5%', '-1.3%' (three significant digits for absurdly large ones)."""
+    if p is None:
+        return "n/a"
+    if 0 < abs(p) < 0.05:  # never "-0.0%" for a value just under a line
+        return f"{p:+.2g}%"
+    return f"{p:+.1f}%" if abs(p) < 1e6 else f"{p:+.3g}%"
+
+
+def fmt_vs(value: float | None, threshold: float) -> str:
+    """``value`` formatted so that it never reads as equal to ``threshold`` when it is not (5.919 vs 5.92)."""
+    text = fmt_num(value)
+    if value is None or value == threshold or not math.isfinite(value) or text != fmt_num(threshold):
+        return text
+    for nd in range(3, 10):
+        text = f"{value:,.{nd}f}"
+        if text != f"{threshold:,.{nd}f}":
+            return text.rstrip("0").rstrip(".")
+    return text
 
 
 @dataclass(frozen=True)
@@ -70,7 +106,8 @@ class Step:
     def text(self) -> str:
         unit = UNITS.get(self.quantity, "")
         verdict = {True: "yes", False: "no", None: f"unknown ({self.quantity} not known)"}[self.holds]
-        return (f"{self.label}: {self.quantity} {fmt_num(self.value)}{unit if self.value is not None else ''} "
+        return (f"{self.label}: {self.quantity} {fmt_vs(self.value, self.threshold)}"
+                f"{unit if self.value is not None else ''} "
                 f"{self.op} {fmt_num(self.threshold)}{unit}? {verdict}")
 
     def as_dict(self) -> dict:
