@@ -23,10 +23,11 @@ __all__ = ["Move", "Path", "Target", "what_it_takes", "rule_facts", "LEVERS"]
 
 #: lever -> the Facts field it moves; a rule quantity maps onto the levers it reads.
 LEVERS = {"TPP": "tpp", "memory bandwidth": "memory_bandwidth_gbps", "interconnect": "interconnect_gbps",
-          "transistors": "transistors_billion"}
+          "transistors": "transistors_billion", "approximated transistors": "approx_transistors_billion"}
 _QUANTITY_LEVERS = {"TPP": ("TPP",), "PD": ("TPP",), "memory bandwidth": ("memory bandwidth",),
                     "interconnect": ("interconnect",), "I/O bandwidth": ("interconnect",),
-                    "transistors": ("transistors",),
+                    "transistors": ("transistors",), "published transistors": ("transistors",),
+                    "approximated transistors": ("approximated transistors",),
                     "memory + interconnect bandwidth": ("memory bandwidth", "interconnect")}
 _WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least", "=": "exactly"}
 _EPS = 1e-9  # a changed lever always costs more than an unchanged one
@@ -93,7 +94,9 @@ class Target:
 
 
 def rule_facts(c: Classification, chip) -> Facts:
-    """The facts the rules read for ``c`` (a classified database chip or hypothetical), rebuilt from its data."""
+    """The facts the rules read for ``c``: those the classification kept, else rebuilt from its data."""
+    if getattr(c, "facts", None) is not None:
+        return c.facts
     tx = getattr(chip, "transistors_billion", None)
     tx = getattr(tx, "value", tx)
     dies = [d for d in getattr(chip, "dies", ()) if d.role == "logic"]

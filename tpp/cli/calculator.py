@@ -163,10 +163,12 @@ def validate(directory):
         tpp validate
         tpp validate ./my-specs
     """
+    from tpp.nodes import validate_nodes
     from tpp.specs import shipped_specs_dir, validate_dir
 
     target = directory or shipped_specs_dir()
     n_acc, n_hbm, problems = validate_dir(target)
+    problems = [*problems, *validate_nodes(target)]
     for p in problems:
         click.echo(p)
     if problems:
