@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 TRITON ?= triton==3.9.0
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench bench-deps gpu-check snapshot wheel-check site browser clean
+.PHONY: help demo test lint bench bench-deps gpu-check snapshot readme wheel-check site browser clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -65,6 +65,9 @@ gpu-check: $(VENV)/.dev $(BENCH_DEPS)  ## on a GPU node: run every CUDA path of 
 snapshot: $(VENV)/.dev  ## rewrite tests/snapshots/ from the database (review the diff!)
 	$(BIN)/python tests/make_snapshot.py
 	$(BIN)/python tests/make_license_snapshot.py
+
+readme: $(VENV)/.dev  ## re-run the README's `$$ tpp ...` examples and rewrite their outputs (review the diff!)
+	$(BIN)/python tests/update_readme.py
 
 wheel-check: $(VENV)/.dev  ## build the wheel and check it carries specs/ and kernels/
 	$(BIN)/python -m pytest -q tests/test_packaging.py

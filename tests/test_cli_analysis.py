@@ -153,7 +153,7 @@ def test_report_md_stdout_and_html_file(tmp_path):
 def test_report_errors(tmp_path):
     fails("report", "H100", match="names 3 parts")
     fails("report", "H999", match="unknown accelerator")
-    fails("report", "H20", "--no-plot", "-o", str(tmp_path / "nodir" / "x.md"), match="cannot write")
+    fails("report", "H20", "--no-plot", "-o", str(tmp_path / "nodir" / "x.md"), match="does not exist")
 
 
 def test_commands_are_documented():

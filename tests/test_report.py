@@ -23,7 +23,7 @@ def test_markdown_memo_content(db):
     assert text.startswith("# Export-control classification memo: NVIDIA H20 96GB")
     for needle in ("## Inputs and sources", "tomshardware.com", "| bf16 | 148 TFLOPS | 16 | 2,368 | yes |",
                    "PD = TPP / area = 2,368 / 814 = 2.91", "88 FR 73458", "91 FR 1684", "S.3150",
-                   "3a090-2023: NOT-CONTROLLED", "Nearest threshold: 3A090.b.1 TPP >= 2,400",
+                   "3a090-2023: not-controlled", "Nearest threshold: 3A090.b.1 TPP >= 2,400",
                    "## Flags and caveats", "Not legal advice", "Plot not included"):
         assert needle in text, needle
 
@@ -41,7 +41,7 @@ def test_html_memo_embeds_plot_and_escapes(db):
     pytest.importorskip("matplotlib")
     text, _ = report.render_report(db, db.get("nvidia-h20"), "html", None, DAY)
     assert text.startswith("<!DOCTYPE html>") and '<img src="data:image/png;base64,' in text
-    assert "&lt;https://www.tomshardware.com" in text       # the '<url>' of a source is escaped
+    assert '<a href="https://www.tomshardware.com/' in text  # a source is a link
     assert "TPP &gt;= 2,400" in text and "TPP >= 2,400" not in text
 
 
@@ -61,6 +61,34 @@ def test_report_without_matplotlib_says_so(db, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     text, _ = report.render_report(db, db.get("nvidia-h20"), "html", None, DAY)
     assert "matplotlib" in text and "pip install" in text and "<img" not in text
+
+
+def test_numbers_as_the_cli_writes_them_and_outcomes_as_the_rules_name_them(db):
+    # B200 (TPP 36,000, PD unknown): margins such as 36,000 - 1,600 = +34,400 were printed as '+3.44e+04'.
+    text, _ = report.render_report(db, db.get("nvidia-b200"), "md", None, dt.date(2026, 12, 1), with_plot=False)
+    assert "e+0" not in text and "e-0" not in text
+    assert "| +34,400 (+2150.0%) |" in text
+    assert "cn-review-2026: presumption-of-denial [in force" in text and "PRESUMPTION" not in text
+    # what it would take: 21,000/36,000 - 1 = -41.7%, 6,500/7,700 - 1 = -15.6%
+    assert ("| cn-review-2026 | case-by-case | TPP -41.7% to below 21,000 AND memory bandwidth -15.6% to below "
+            "6,500 GB/s |") in text
+
+
+def test_sources_are_links_in_both_formats_and_only_web_addresses_become_links(db):
+    text, _ = report.render_report(db, db.get("nvidia-h20"), "md", None, DAY, with_plot=False)
+    assert "](<https://www.tomshardware.com/" in text
+    memo = report.Memo("t")
+    memo.add("s", ("table", ["source"], [[report.Link("evil", "javascript:alert(1)")],
+                                         [report.Link("ok", "https://example.org/a b")]]))
+    html = report.to_html(memo)
+    assert "javascript:" not in html.split("<td>evil")[0] and 'href="javascript' not in html
+    assert '<a href="https://example.org/a b">ok</a>' in html
+
+
+def test_format_from_the_file_name():
+    assert report.format_for("memo.html") == "html" and report.format_for("memo.HTM") == "html"
+    assert report.format_for("memo.md") == "md" and report.format_for(None) == "md"
+    assert str(report.map_path("out/memo.md")) == "out/memo-map.png"
 
 
 def test_the_memo_carries_the_licence_answers_of_the_engine(db):

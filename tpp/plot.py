@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tpp.errors import InputError, TppError
+from tpp.maplabels import LABEL_GID, group_points, label_overlaps, place_labels
 from tpp.rules import Facts, fmt_num, rule_by_id
 
-__all__ = ["Point", "points_from", "select_chips", "threshold_map", "require_matplotlib", "FORMATS", "VIEWS"]
+__all__ = ["Point", "points_from", "select_chips", "threshold_map", "draw_map", "label_overlaps", "require_matplotlib",
+           "FORMATS", "VIEWS", "LABEL_GID", "group_points"]
 
 FORMATS = ("png", "svg")
 VIEWS = ("pd", "bandwidth", "both")
@@ -157,60 +159,6 @@ def _limits(values, must, pad_lo=1.7, pad_hi=1.9):
     return min(vals) / pad_lo, max(vals) * pad_hi
 
 
-def _place_labels(ax, renderer, groups, fontsize, obstacles=()):
-    """Greedy label placement: try offsets around each point, keep the first that overlaps nothing placed.
-
-    ``obstacles`` are artists (region labels, notes) that chip labels must not cover; markers count too.
-    """
-    from matplotlib.transforms import Bbox
-
-    placed = [a.get_window_extent(renderer).expanded(1.02, 1.05) for a in obstacles]
-    for (x, y), _ in groups:
-        px, py = ax.transData.transform((x, y))
-        placed.append(Bbox.from_extents(px - 5, py - 5, px + 5, py + 5))
-    offsets = [(7, 5), (7, -12), (-7, 5), (-7, -12), (0, 11), (0, -17), (14, 14), (14, -22), (-14, 14),
-               (-14, -22), (26, 2), (-26, 2), (0, 26), (0, -32), (30, 22), (-30, 22), (30, -30), (-30, -30),
-               (45, 8), (-45, 8), (45, -36), (-45, -36), (0, 42), (0, -48)]
-    for (x, y), text in groups:
-        best = None
-        for dx, dy in offsets:
-            ha = "left" if dx > 0 else ("right" if dx < 0 else "center")
-            far = abs(dx) > 12 or abs(dy) > 20
-            ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va="bottom",
-                              fontsize=fontsize, zorder=6,
-                              arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4"} if far else None)
-            ann.set_in_layout(False)
-            bb = ann.get_window_extent(renderer).expanded(1.04, 1.1)
-            inside = ax.get_window_extent(renderer).contains(bb.x0, bb.y0) and \
-                ax.get_window_extent(renderer).contains(bb.x1, bb.y1)
-            if inside and not any(bb.overlaps(p) for p in placed):
-                best = (ann, bb)
-                break
-            ann.remove()
-        if best is None:  # everything overlaps: keep the first position
-            dx, dy = offsets[0]
-            ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, zorder=6)
-            ann.set_in_layout(False)
-            best = (ann, ann.get_window_extent(renderer))
-        placed.append(best[1])
-
-
-def _group(points, xkey):
-    """Coincident points (same part in other packaging) share one label."""
-    groups: dict[tuple, list] = {}
-    for p in points:
-        x = getattr(p, xkey)
-        key = (round(math.log10(x), 3), round(math.log10(p.tpp), 3))
-        groups.setdefault(key, []).append(p)
-    out = []
-    for ps in groups.values():
-        names = list(dict.fromkeys(p.label for p in ps))
-        text = " / ".join(names) if len(names) <= 3 else f"{' / '.join(names[:2])} +{len(names) - 2}"
-        out.append(((getattr(ps[0], xkey), ps[0].tpp), text))
-    out.sort(key=lambda g: -g[0][1])
-    return out
-
-
 def _scatter(ax, points, xkey, vendors):
     for v in vendors:
         ps = [p for p in points if p.vendor == v]
@@ -230,7 +178,7 @@ def _scatter(ax, points, xkey, vendors):
 def _measured(ax, m, xkey, x_value, xlim):
     if x_value is not None:
         ax.scatter([x_value], [m.tpp], marker="*", s=260, color="gold", edgecolor="black", linewidth=0.8, zorder=7,
-                   label="measured")
+                   label=getattr(m, "legend", "measured"))
         return [ax.annotate(f"{m.label}\nTPP {fmt_num(m.tpp)}", (x_value, m.tpp), xytext=(10, -24),
                             textcoords="offset points", fontsize=8, fontweight="bold", zorder=7)]
     ax.axhline(m.tpp, color="goldenrod", lw=1.4, ls="-.", zorder=4)
@@ -274,7 +222,7 @@ def _draw_pd(ax, renderer, points, day, measured, measured_pd, vendors):
     if missing:
         note += f"\n{missing} chip(s) not shown: performance density unknown (die areas not published)."
     ax.text(0.0, -0.1, note, transform=ax.transAxes, fontsize=7.5, va="top", color="0.25")
-    return _group(shown, "pd"), obstacles
+    return [(ax, group_points(shown, "pd"), obstacles)]
 
 
 def _ticks(ax, xs, ys):
@@ -339,14 +287,11 @@ def _draw_bw(ax, renderer, points, day, measured, vendors):
     fixed = [ax.text(xlim[0] * 1.08, ttpp / 1.1, f"China case-by-case (91 FR 1684): controlled chips with\n"
                      f"TPP < {fmt_num(ttpp)} and DRAM bandwidth < {fmt_num(tmem)} GB/s", fontsize=8.5,
                      color="#08519c", va="top", zorder=3)]
-    for label, color, (dx, dy, ha) in (("band-1", "#238b45", (-6, -4, "right")), ("band-2", "#6a51a3", (6, 6, "left"))):
+    zoom = _band_box(day)
+    for label, color in _BANDS:
         b = _box("tariff-232-2026", label, day)
         (m0, m1), (t0, t1) = b["memory bandwidth"], b["TPP"]
         ax.fill_between([m0, m1], t0, t1, color=color, alpha=0.5, lw=0.8, edgecolor=color, zorder=2)
-        anchor = (m0, t0) if ha == "right" else (m1, t1)
-        fixed.append(ax.annotate(f"§232 tariff {label}", anchor, xytext=(dx, dy), textcoords="offset points",
-                                 ha=ha, va="top" if dy < 0 else "bottom", fontsize=8, color=color,
-                                 fontweight="bold", zorder=3))
     ax.axhline(a1, color="#e34a33", lw=0.9, ls="--", zorder=2)
     fixed.append(ax.text(xlim[1] / 1.05, a1 * 1.04, f"3A090.a.1: TPP {fmt_num(a1)}", ha="right", fontsize=8,
                          color="#b30000"))
@@ -363,28 +308,72 @@ def _draw_bw(ax, renderer, points, day, measured, vendors):
     ax.set_ylabel("TPP (dense rate × bit length)")
     ax.set_title(f"TPP against memory bandwidth: 2026 China review and §232 tariff bands, as of {day.isoformat()}",
                  fontsize=11)
-    ax.text(0.0, -0.1, "'Total DRAM bandwidth' taken as the chip's total memory bandwidth; tariff band-2 bounds "
-            "taken as inclusive.", transform=ax.transAxes, fontsize=7.5, va="top", color="0.25")
-    return _group(shown, "memory_bandwidth_gbps"), fixed
+    strict = all(th.op in ("<", ">") for th in rule_by_id("tariff-232-2026").comparisons(day))
+    ax.text(0.0, -0.1, "'Total DRAM bandwidth' taken as the chip's total memory bandwidth; the §232 tariff bands "
+            f"(inset) have {'strict bounds (a chip on a bound is outside)' if strict else 'inclusive bounds'}.",
+            transform=ax.transAxes, fontsize=7.5, va="top", color="0.25")
+    inside = [p for p in shown if _in_box(p, zoom)]
+    inset = _band_inset(ax, inside, day, vendors, zoom, measured)
+    fixed.append(inset[0])  # chip labels of the main view keep off the inset
+    outside = [p for p in shown if not _in_box(p, zoom)]
+    return [(ax, group_points(outside, "memory_bandwidth_gbps"), fixed), inset]
 
 
-def threshold_map(points: list[Point], path, *, view: str = "pd", measured=None, measured_pd: float | None = None,
-                  as_of: _dt.date | None = None, fmt: str | None = None, dpi: int = 110) -> Path:
-    """Draw the threshold map and write it to ``path`` (PNG or SVG, from ``fmt`` or the file suffix).
+_BANDS = (("band-1", "#238b45"), ("band-2", "#6a51a3"))
 
-    Args:
-        points: chips to plot (see :func:`points_from`).
-        view: 'pd' (TPP against performance density), 'bandwidth' (TPP against memory bandwidth) or 'both'.
-        measured: an :class:`tpp.analysis.Measured` point from a bench result, or None.
-        measured_pd: its performance density when the die area of the measured part is known.
-    Returns:
-        The path written.
-    """
+
+def _band_box(day: _dt.date) -> tuple[float, float, float, float]:
+    """(mem lo, mem hi, TPP lo, TPP hi) around both tariff bands and the China rule's corner, from the rules."""
+    boxes = [_box("tariff-232-2026", label, day) for label, _ in _BANDS]
+    cbc = _box("cn-review-2026", None, day)
+    mems = [v for b in boxes for v in b["memory bandwidth"]] + [cbc["memory bandwidth"][1]]
+    tpps = [v for b in boxes for v in b["TPP"]] + [cbc["TPP"][1]]
+    return min(mems) / 1.07, max(mems) * 1.05, min(tpps) / 1.1, max(tpps) * 1.07
+
+
+def _in_box(p, box) -> bool:
+    return box[0] <= p.memory_bandwidth_gbps <= box[1] and box[2] <= p.tpp <= box[3]
+
+
+def _band_inset(ax, points, day, vendors, box, measured):
+    """An inset that zooms on the tariff bands (band-2 is a sliver at the full scale); its chips named there."""
+    ins = ax.inset_axes([0.05, 0.665, 0.3, 0.3])
+    ins.set_xlim(box[0], box[1])
+    ins.set_ylim(box[2], box[3])
+    cbc = _box("cn-review-2026", None, day)
+    tmem, ttpp = cbc["memory bandwidth"][1], cbc["TPP"][1]
+    ins.fill_between([box[0], tmem], box[2], ttpp, color="#9ecae1", alpha=0.45, lw=0, zorder=1)
+    ins.plot([box[0], tmem, tmem], [ttpp, ttpp, box[2]], color="#3182bd", lw=1.0, zorder=2)
+    fixed = []
+    for label, color in _BANDS:
+        b = _box("tariff-232-2026", label, day)
+        (m0, m1), (t0, t1) = b["memory bandwidth"], b["TPP"]
+        ins.fill_between([m0, m1], t0, t1, color=color, alpha=0.45, lw=0.8, edgecolor=color, zorder=2)
+        fixed.append(ins.text(m0, t1, f" §232 {label}", fontsize=7.5, color=color, fontweight="bold", va="bottom",
+                              zorder=3))
+    _scatter(ins, points, "memory_bandwidth_gbps", vendors)
+    if measured and measured.memory_bandwidth_gbps and _in_box(measured, box):
+        ins.scatter([measured.memory_bandwidth_gbps], [measured.tpp], marker="*", s=160, color="gold",
+                    edgecolor="black", linewidth=0.8, zorder=7)
+    ins.tick_params(labelsize=6.5)
+    ins.xaxis.set_major_formatter(_plain())
+    ins.yaxis.set_major_formatter(_plain())
+    fixed.append(ins.text(0.02, 0.97, "§232 tariff bands (zoom)", transform=ins.transAxes, fontsize=7.5, va="top"))
+    ins.set_facecolor("white")
+    ax.indicate_inset_zoom(ins, edgecolor="0.35", lw=0.8)
+    return ins, group_points(points, "memory_bandwidth_gbps", tol=0.002), fixed  # the zoom parts close ones
+
+
+def _plain():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: fmt_num(v))
+
+
+def draw_map(points: list[Point], *, view: str = "pd", measured=None, measured_pd: float | None = None,
+             as_of: _dt.date | None = None):
+    """The threshold map as a matplotlib Figure (see :func:`threshold_map`), its layout fixed."""
     Figure, FigureCanvasAgg = require_matplotlib()
-    path = Path(path)
-    fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
-    if fmt not in FORMATS:
-        raise InputError(f"unsupported plot format {fmt!r}: use {' or '.join(FORMATS)}")
     if view not in VIEWS:
         raise InputError(f"unknown view {view!r}: use {', '.join(VIEWS)}")
     if not points and measured is None:
@@ -400,18 +389,42 @@ def threshold_map(points: list[Point], path, *, view: str = "pd", measured=None,
     for i, v in enumerate(views):
         ax = fig.add_subplot(len(views), 1, i + 1)
         if v == "pd":
-            groups, fixed = _draw_pd(ax, renderer, points, day, measured, measured_pd, vendors)
+            drawn = _draw_pd(ax, renderer, points, day, measured, measured_pd, vendors)
         else:
-            groups, fixed = _draw_bw(ax, renderer, points, day, measured, vendors)
+            drawn = _draw_bw(ax, renderer, points, day, measured, vendors)
         legend = ax.legend(loc="lower right", fontsize=8, framealpha=0.9, title="vendor (hollow: not datacenter)",
                            title_fontsize=7.5)
         ax.grid(True, which="major", color="0.85", lw=0.5, zorder=0)
-        todo.append((ax, groups, fixed + [legend]))
+        drawn[0][2].append(legend)
+        todo += drawn
     fig.get_layout_engine().execute(fig)  # final axes positions first, so label overlap is judged where drawn
+    fig.set_layout_engine("none")          # and kept: saving must not move the axes under the placed labels
     for ax, groups, fixed in todo:
-        _place_labels(ax, renderer, groups, 7.5, fixed)
+        place_labels(ax, renderer, groups, 7.5, fixed)
+    return fig
+
+
+def threshold_map(points: list[Point], path, *, view: str = "pd", measured=None, measured_pd: float | None = None,
+                  as_of: _dt.date | None = None, fmt: str | None = None, dpi: int = 110) -> Path:
+    """Draw the threshold map and write it to ``path`` (PNG or SVG, from ``fmt`` or the file suffix).
+
+    Args:
+        points: chips to plot (see :func:`points_from`).
+        view: 'pd' (TPP against performance density), 'bandwidth' (TPP against memory bandwidth) or 'both'.
+        measured: an :class:`tpp.analysis.Measured` point from a bench result, or None.
+        measured_pd: its performance density when the die area of the measured part is known.
+    Returns:
+        The path written.
+    """
+    require_matplotlib()
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
+    if fmt not in FORMATS:
+        raise InputError(f"unsupported plot format {fmt!r}: use {' or '.join(FORMATS)}")
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():  # no folder the user did not ask for
+        raise InputError(f"{path}: folder {path.parent} does not exist")
+    fig = draw_map(points, view=view, measured=measured, measured_pd=measured_pd, as_of=as_of)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format=fmt, dpi=dpi, metadata={"Software": "tpp"} if fmt == "png" else None)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None

@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tpp.rules import fmt_num
 from tpp.specs import PRECISIONS
 
-__all__ = ["Memo", "build_memo", "to_markdown", "to_html", "render_report", "FORMATS"]
+__all__ = ["Memo", "build_memo", "to_markdown", "to_html", "render_report", "format_for", "map_path", "FORMATS"]
 
 FORMATS = ("md", "html")
 
@@ -31,6 +32,16 @@ class Memo:
 
 
 # blocks: ("p", text) | ("list", [text]) | ("table", headers, rows) | ("image", src, alt) | ("note", text)
+# a table cell is text or a link: Link(text, url)
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return self.text if not self.url else f"{self.text} <{self.url}>"
 
 def _verdict(c) -> str:
     if c.paragraph:
@@ -52,8 +63,8 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None, licenc
     """
     memo = Memo(f"Export-control classification memo: {c.name}")
     memo.add("Summary", ("list", _summary(c, headroom)), ("note", _DISCLAIMER))
-    rows = [[i["input"], _value(i["value"]), i["basis"], i.get("note") or "",
-             i["source"] + (f" <{i['url']}>" if i.get("url") else "")] for i in c.inputs]
+    rows = [[i["input"], _value(i["value"]), i["basis"], i.get("note") or "", Link(i["source"], i.get("url"))]
+            for i in c.inputs]
     memo.add("Inputs and sources", ("table", ["input", "value", "basis", "note", "source"], rows))
     memo.add("Arithmetic", *_arithmetic(c))
     memo.add("Outcome under every rule", *_outcomes(c))
@@ -61,6 +72,11 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None, licenc
         memo.add("Headroom to every threshold (rules in force and the bills)",
                  ("table", ["rule", "threshold", "value", "distance", "crossing change", "or, per precision"],
                   _headroom_rows(headroom)))
+        if headroom.targets:
+            memo.add("What it would take (each outcome of each rule in force)",
+                     ("table", ["rule", "outcome", "changes (all of them together; alternatives separated by 'or')"],
+                      [[t.rule, t.outcome, _target_text(t)] for t in headroom.targets]),
+                     *(("note", n) for n in headroom.notes if n.startswith("what it would take")))
     if licences:
         memo.add("Licence by destination (tpp license)", *_licence_blocks(licences))
     memo.add("Flags and caveats", ("list", list(c.flags) + list(_CAVEATS)))
@@ -110,14 +126,24 @@ def _summary(c, headroom) -> list[str]:
     return summary
 
 
+def _target_text(t) -> str:
+    if t.now:
+        return "now"
+    return "; or ".join(p.text() for p in t.paths) if t.paths else (t.note or "not reachable")
+
+
+def _signed(x: float) -> str:
+    return ("+" if x >= 0 else "") + fmt_num(x)
+
+
 def _arithmetic(c) -> list[tuple]:
     arith = []
     if c.tpp_terms:
         arith.append(("p", "TPP = max over precisions of dense rate x bit length (Technical Note to 3A090, 2023 text; "
                            "dense rates only, never sparsity)."))
         arith.append(("table", ["precision", "dense rate", "bit length", "rate x bits", "binds"],
-                      [[p, f"{r:g} {PRECISIONS[p][2]}", str(b), fmt_num(t), "yes" if p in c.tpp_precision else ""]
-                       for p, r, b, t in c.tpp_terms]))
+                      [[p, f"{fmt_num(r)} {PRECISIONS[p][2]}", str(b), fmt_num(t),
+                        "yes" if p in c.tpp_precision else ""] for p, r, b, t in c.tpp_terms]))
     steps = [f"TPP = {fmt_num(c.tpp)}"]
     if c.die_area_mm2 is not None:
         steps.append(f"applicable die area = {c.die_area_note} = {fmt_num(c.die_area_mm2)} mm2 (non-planar logic "
@@ -137,7 +163,7 @@ def _outcomes(c) -> list[tuple]:
     blocks = []
     for f in c.findings:
         state = "in force" if f.in_force else ("proposal" if f.status.startswith("proposal") else "not in force")
-        blocks.append(("p", f"{f.rule}: {f.outcome.upper()}{' ' + f.paragraph if f.paragraph else ''} "
+        blocks.append(("p", f"{f.rule}: {f.outcome}{' ' + f.paragraph if f.paragraph else ''} "
                             f"[{state}; {f.status}]. {f.title}. Citation: {f.citation}."))
         items = list(f.reasons) + ([f"missing input: {', '.join(f.missing)}"] if f.missing else [])
         if items:
@@ -153,20 +179,27 @@ def _headroom_rows(headroom) -> list[list[str]]:
             continue
         first = next((ch.text() for ch in r.changes[1:2]), "")
         rows.append([r.rule, f"{s.label}: {s.quantity} {s.op} {fmt_num(s.threshold)}", fmt_num(s.value),
-                     f"{s.margin:+,.4g} ({s.margin_pct:+.1f}%)", r.changes[0].text() if r.changes else "", first])
+                     f"{_signed(s.margin)} ({s.margin_pct:+.1f}%)", r.changes[0].text() if r.changes else "", first])
     return rows
 
 
 def _value(v) -> str:
     if isinstance(v, dict):
-        return ", ".join(f"{k}={x:g}" for k, x in v.items())
-    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+        return ", ".join(f"{k}={fmt_num(x)}" for k, x in v.items())
+    return fmt_num(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
 
 
 # --------------------------------------------------------------------------------------------- renderers
 
-def _md_cell(text: str) -> str:
+def _md_escape(text: str) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_cell(cell) -> str:
+    if isinstance(cell, Link) and (cell.url or "").startswith(("https://", "http://")):
+        text = _md_escape(cell.text).replace("[", "\\[").replace("]", "\\]")
+        return f"[{text}](<{cell.url.replace('>', '%3E').replace(' ', '%20')}>)"
+    return _md_escape(cell)
 
 
 def to_markdown(memo: Memo) -> str:
@@ -199,6 +232,12 @@ _CSS = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;li
         "img{max-width:100%}")
 
 
+def _html_cell(cell) -> str:
+    if isinstance(cell, Link) and (cell.url or "").startswith(("https://", "http://")):
+        return f'<a href="{html.escape(cell.url, quote=True)}">{html.escape(cell.text)}</a>'
+    return html.escape(str(cell))
+
+
 def to_html(memo: Memo) -> str:
     e = html.escape
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{e(memo.title)}</title>",
@@ -215,12 +254,22 @@ def to_html(memo: Memo) -> str:
                 out.append("<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in b[1]) + "</ul>")
             elif kind == "table":
                 head = "".join(f"<th>{e(str(h))}</th>" for h in b[1])
-                body = "".join("<tr>" + "".join(f"<td>{e(str(x))}</td>" for x in r) + "</tr>" for r in b[2])
+                body = "".join("<tr>" + "".join(f"<td>{_html_cell(x)}</td>" for x in r) + "</tr>" for r in b[2])
                 out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
             elif kind == "image":
                 out.append(f'<p><img src="{e(b[1], quote=True)}" alt="{e(b[2], quote=True)}"></p>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def format_for(path) -> str:
+    """The memo format a file name asks for: HTML for .html/.htm, else Markdown (stdout too)."""
+    return "html" if path is not None and Path(path).suffix.lower() in (".html", ".htm") else "md"
+
+
+def map_path(out_path):
+    """Where a Markdown memo written to ``out_path`` puts its map: NAME-map.png beside it."""
+    return Path(out_path).with_name(Path(out_path).stem + "-map.png")
 
 
 def png_data_uri(data: bytes) -> str:
@@ -230,7 +279,6 @@ def png_data_uri(data: bytes) -> str:
 def _plot_block(db, c, fmt: str, out_path, day):
     """(block, note, sibling file written or None) for the threshold map of the memo."""
     import tempfile
-    from pathlib import Path
 
     from tpp import plot
     from tpp.analysis import Measured
@@ -247,10 +295,10 @@ def _plot_block(db, c, fmt: str, out_path, day):
     points = plot.points_from([classify(a, day) for a in db], db.accelerators)
     mark = None
     if c.tpp is not None:
-        mark = Measured(c.tpp, f"this part: {c.name}", c.memory_bandwidth_gbps, c.id)
+        mark = Measured(c.tpp, f"this part: {c.name}", c.memory_bandwidth_gbps, c.id, legend="this part")
     alt = f"Threshold map with {c.name} marked"
     if fmt == "md":
-        target = Path(out_path).with_name(Path(out_path).stem + "-map.png")
+        target = map_path(out_path)
         plot.threshold_map(points, target, view="both", measured=mark, measured_pd=c.performance_density,
                            as_of=day)
         return ("image", target.name, alt), None, target

@@ -72,7 +72,7 @@ class Bound:
 
 @dataclass(frozen=True)
 class Design:
-    die_area_mm2: float
+    die_area_mm2: float | None  # None: unknown (only the outcomes that do not turn on performance density)
     datacenter: bool
     memory_bandwidth_gbps: float | None
     interconnect_gbps: float | None
@@ -120,14 +120,14 @@ class Design:
                 "bounds": [b.as_dict() for b in self.bounds], "notes": list(self.notes)}
 
 
-def _breakpoints(day: _dt.date, area: float) -> list[float]:
+def _breakpoints(day: _dt.date, area: float | None) -> list[float]:
     """TPP values where some comparison of some rule can change on a die of ``area`` mm2."""
     pts = set()
     for rule in RULES:
         for s in rule_structure(rule, day):
             if s.quantity == "TPP":
                 pts.add(float(s.threshold))
-            elif s.quantity == "PD":
+            elif s.quantity == "PD" and area is not None:
                 pts.add(float(s.threshold) * area)
     return sorted(p for p in pts if p > 0)
 
@@ -177,7 +177,32 @@ def _label(c: Classification) -> str:
     return c.paragraph or {"controlled": "controlled", "not-controlled": "not controlled"}.get(c.status, c.status)
 
 
-def design(die_area_mm2: float, *, datacenter: bool = True, memory_bandwidth_gbps: float | None = None,
+#: The rule each outcome of :data:`OUTCOMES` is read from.
+_RULE_OF = {"uncontrolled": "3a090-2023", "3a090b": "3a090-2023", "case-by-case": "cn-review-2026",
+            "gain-not-advanced": "gain-ai-bill", "safe-not-covered": "safe-chips-bill"}
+
+
+def _why_not(key: str, results, day: _dt.date, datacenter: bool, area: float | None) -> str:
+    """Why an outcome is reached at no TPP."""
+    rule_id = _RULE_OF[key]
+    undecided = any(c.finding(rule_id).outcome == "indeterminate" for c in results)
+    if not in_scope(rule_by_id(rule_id), day):
+        return f"{rule_id} not in force on {day.isoformat()}"
+    for c in results:  # a line on another input (memory bandwidth, interconnect) that no TPP changes
+        fixed = [s for s in c.finding(rule_id).steps if s.quantity not in ("TPP", "PD") and s.holds is False]
+        if fixed and key in ("case-by-case",):
+            return f"{fixed[0].text()}: a line that does not turn on TPP"
+    if undecided and area is None and any(s.quantity == "PD" for s in rule_structure(rule_by_id(rule_id), day)):
+        return "needs the applicable die area (--die-area): the rule turns on performance density"
+    if undecided and key not in ("uncontrolled", "3a090b"):
+        return "indeterminate: give --memory-bw and --io-bw"
+    if key == "3a090b" and datacenter is False:
+        return "not designed or marketed for datacenters: Note 2 keeps such parts out of 3A090.b"
+    return (f"at no TPP {'on this die ' if area else ''}with these inputs: a test that does not turn on TPP "
+            "holds")
+
+
+def design(die_area_mm2: float | None, *, datacenter: bool = True, memory_bandwidth_gbps: float | None = None,
            interconnect_gbps: float | None = None, as_of: _dt.date | None = None, like=None) -> Design:
     """The TPP (and dense rate per precision) a part on ``die_area_mm2`` can claim and stay in each outcome.
 
@@ -217,22 +242,16 @@ def design(die_area_mm2: float, *, datacenter: bool = True, memory_bandwidth_gbp
     bounds = []
     for key, (title, pred) in OUTCOMES.items():
         results = assumed if key == "case-by-case" else plain
-        rule_id = {"case-by-case": "cn-review-2026", "gain-not-advanced": "gain-ai-bill",
-                   "safe-not-covered": "safe-chips-bill"}.get(key)
-        by_rule = (lambda c, r=rule_id: f"{r}: {c.finding(r).outcome}") if rule_id and key != "case-by-case" else None
+        rule_id = _RULE_OF[key]
+        by_rule = (lambda c, r=rule_id: f"{r}: {c.finding(r).outcome}") if key in ("gain-not-advanced",
+                                                                                   "safe-not-covered") else None
         b = _solve(pieces, results, pred, key, title, by_rule)
         if not b.found:
-            why = None
-            if rule_id and not in_scope(rule_by_id(rule_id), day):
-                why = f"{rule_id} not in force on {day.isoformat()}"
-            elif any(c.finding(rule_id).outcome == "indeterminate" for c in results) if rule_id else False:
-                why = "indeterminate: give --memory-bw and --io-bw"
-            elif key == "3a090b" and datacenter is False:
-                why = "not designed or marketed for datacenters: Note 2 keeps such parts out of 3A090.b"
-            else:
-                why = "at no TPP on this die with these inputs: a test that does not turn on TPP holds"
-            b = Bound(key, title, False, note=why)
+            b = Bound(key, title, False, note=_why_not(key, results, day, datacenter, die_area_mm2))
         bounds.append(b)
+    if die_area_mm2 is None:
+        notes.append("applicable die area unknown: each range shown holds whatever the die area; the outcomes that "
+                     "turn on performance density need --die-area")
     if interconnect_gbps is None and day < rule_by_id("3a090-2023").effective:
         notes.append("the 2022 rule turns on I/O bandwidth: give --io-bw")
     notes.append("rates are dense (no sparsity); TPP = rate x bit length, so each precision's limit is the TPP "
@@ -249,13 +268,11 @@ def design_for(db, *, die_area: float | None = None, like: str | None = None, da
         chip = one_chip(db, like)
         c = classify(chip, as_of)
         if die_area is None:
-            if c.die_area_mm2 is None:
-                raise InputError(f"--like {like!r}: applicable die area unknown ({c.die_area_note}); give --die-area")
-            die_area = c.die_area_mm2
+            die_area = c.die_area_mm2  # None: unknown; the outcomes that need it say so
         datacenter = chip.datacenter if datacenter is None else datacenter
         memory_bw = memory_bw if memory_bw is not None else c.memory_bandwidth_gbps
         io_bw = io_bw if io_bw is not None else c.interconnect_gbps
-    if die_area is None:
+    if die_area is None and chip is None:
         raise InputError("give --die-area MM2 (or --like NAME to take a chip's die)")
     return design(die_area, datacenter=True if datacenter is None else datacenter, memory_bandwidth_gbps=memory_bw,
                   interconnect_gbps=io_bw, as_of=as_of, like=chip)

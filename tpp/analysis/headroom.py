@@ -7,7 +7,9 @@ import math
 from dataclasses import dataclass
 
 from tpp.analysis.common import day_or_today, in_scope, rule_structure
+from tpp.analysis.whatif import Target, what_it_takes
 from tpp.classification import Classification, Hypothetical, classify, classify_hypothetical
+from tpp.errors import InputError
 from tpp.nodes import assess_dies, load_nodes
 from tpp.rules import RULES, Rule, Step, cmp, fmt_num
 from tpp.specs import PRECISIONS, Accelerator
@@ -81,6 +83,8 @@ class Headroom:
     classification: Classification
     rows: tuple[HeadroomRow, ...]
     notes: tuple[str, ...] = ()
+    targets: tuple[Target, ...] = ()  # what it would take to reach each outcome of each rule in force
+    rule: str | None = None           # only this rule's rows (--rule)
 
     def nearest(self, in_force_only: bool = True) -> HeadroomRow | None:
         """The row of the classification's nearest line (:meth:`Classification.nearest`: the closest line of a rule
@@ -119,16 +123,20 @@ class Headroom:
                 "as_of": self.classification.as_of.isoformat(), "tpp": self.classification.tpp,
                 "performance_density": self.classification.performance_density,
                 "status": self.classification.status, "paragraph": self.classification.paragraph,
-                "nearest": None if near is None else near.as_dict(),
-                "rows": [r.as_dict() for r in self.rows], "notes": list(self.notes)}
+                "rule": self.rule, "nearest": None if near is None else near.as_dict(),
+                "rows": [r.as_dict() for r in self.rows],
+                "what_it_takes": [t.as_dict() for t in self.targets], "notes": list(self.notes)}
 
 
-def _tpp_changes(tpp: float | None, rates: dict[str, float], op: str, target: float) -> tuple[list[Change], bool]:
-    """Changes that bring TPP to ``op target``: TPP itself, then per precision (any one up, or all down)."""
+def _tpp_changes(tpp: float | None, rates: dict[str, float], op: str, target: float,
+                 binding: tuple[str, ...] = ()) -> tuple[list[Change], bool]:
+    """Changes that bring TPP to ``op target``: TPP itself, then per precision that binds (any one of those that
+    set TPP now up, or every one at or past the target down)."""
     per = []
     if op in (">=", ">"):
         for p, rate in rates.items():
-            per.append(Change(f"{p} dense rate", PRECISIONS[p][2], rate, op, target / PRECISIONS[p][1]))
+            if p in binding or not binding:
+                per.append(Change(f"{p} dense rate", PRECISIONS[p][2], rate, op, target / PRECISIONS[p][1]))
     else:
         ops = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b}[op]
         for p, rate in rates.items():
@@ -139,16 +147,16 @@ def _tpp_changes(tpp: float | None, rates: dict[str, float], op: str, target: fl
     return [Change("TPP", "", tpp, op, target), *per], op in (">=", ">")
 
 
-def _changes(step: Step, op: str, v: dict, rates: dict) -> tuple[list[Change], bool]:
+def _changes(step: Step, op: str, v: dict, rates: dict, binding: tuple[str, ...] = ()) -> tuple[list[Change], bool]:
     q, t = step.quantity, step.threshold
     if q == "TPP":
-        return _tpp_changes(v.get("TPP"), rates, op, t)
+        return _tpp_changes(v.get("TPP"), rates, op, t, binding)
     if q == "PD":
         out = []
         tpp, area = v.get("TPP"), v.get("die area")
         if tpp is not None and area is not None:
             out.append(Change("applicable die area", "mm2", area, _REVERSE[op], tpp / t))
-            tchanges, _ = _tpp_changes(tpp, rates, op, t * area)
+            tchanges, _ = _tpp_changes(tpp, rates, op, t * area, binding)
             out += tchanges
         return out, True
     if q in ("memory bandwidth", "interconnect", "I/O bandwidth", "transistors", "approximated transistors",
@@ -195,13 +203,23 @@ def _not_applicable_note(rule: Rule, step: Step, c: Classification) -> str | Non
     return None
 
 
-def headroom(chip, as_of: _dt.date | None = None, datacenter: bool | None = None) -> Headroom:
-    """Distance to every threshold of every rule in force on ``as_of`` and of the bills, with the crossing changes.
+def check_rule_id(rule_id: str | None) -> None:
+    """An unknown rule id is an error naming the ids there are."""
+    if rule_id is not None and rule_id not in {r.id for r in RULES}:
+        raise InputError(f"unknown rule {rule_id!r}: one of {', '.join(r.id for r in RULES)}")
+
+
+def headroom(chip, as_of: _dt.date | None = None, datacenter: bool | None = None,
+             rule: str | None = None) -> Headroom:
+    """Distance to every threshold of every rule in force on ``as_of`` and of the bills, with the crossing changes,
+    and what it would take to reach each outcome of each rule in force.
 
     Args:
         chip: an Accelerator, HbmStack or Hypothetical.
         datacenter: override the database's marketing (None keeps it).
+        rule: only this rule (a rule id; in force or not).
     """
+    check_rule_id(rule)
     day = day_or_today(as_of)
     if isinstance(chip, Hypothetical):
         c = classify_hypothetical(chip, day)
@@ -212,14 +230,14 @@ def headroom(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     advanced = assess_dies(chip.dies, load_nodes()).advanced if isinstance(chip, Accelerator) else None
     rows, notes = [], []
     kind = "hbm" if c.kind == "hbm" else "accelerator"
-    for rule in RULES:
-        if not in_scope(rule, day):
+    for r in RULES:
+        if (r.id != rule) if rule else not in_scope(r, day):
             continue
-        finding = c.finding(rule.id)
-        steps = rule_structure(rule, day, kind=kind, has_hbm=has_hbm, advanced_logic=advanced)
+        finding = c.finding(r.id)
+        steps = rule_structure(r, day, kind=kind, has_hbm=has_hbm, advanced_logic=advanced)
         if not steps:
             if finding.outcome == "not-applicable" and finding.reasons:
-                notes.append(f"{rule.id}: {finding.reasons[0]}")
+                notes.append(f"{r.id}: {finding.reasons[0]}")
             continue
         # where the rule compared another quantity on the same line (the foundry rule's published-count fallback)
         compared = {(s.label, s.op, s.threshold): s.quantity for s in finding.steps}
@@ -229,10 +247,11 @@ def headroom(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
                 q = compared.get((probe.label, probe.op, probe.threshold), q)
             s = cmp(probe.label, q, v.get(q), probe.op, probe.threshold)
             flip = None if s.holds is None else (_NEG[s.op] if s.holds else s.op)
-            changes, any_ = _changes(s, flip, v, rates) if flip else ([], True)
-            rows.append(HeadroomRow(rule.id, rule.status_text(), rule.in_force(day), finding.outcome, s, flip,
-                                    tuple(changes), any_, _not_applicable_note(rule, s, c)))
+            changes, any_ = _changes(s, flip, v, rates, c.tpp_precision) if flip else ([], True)
+            rows.append(HeadroomRow(r.id, r.status_text(), r.in_force(day), finding.outcome, s, flip,
+                                    tuple(changes), any_, _not_applicable_note(r, s, c)))
     if rates:
-        notes.append("a per-precision change is the dense rate at which that precision alone gives the TPP "
-                     "needed; to lower TPP every precision listed must come down")
-    return Headroom(c, tuple(rows), tuple(notes))
+        notes.append("a per-precision change is the dense rate at which that precision gives the TPP needed: to "
+                     "raise TPP, any one of the precisions that set it now; to lower it, every precision listed")
+    targets, more = what_it_takes(c, chip, rule)
+    return Headroom(c, tuple(rows), tuple(notes + more), tuple(targets), rule)

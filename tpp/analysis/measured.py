@@ -28,6 +28,7 @@ class Measured:
     precision: str | None = None
     source: str = ""
     extra: dict = field(default_factory=dict)
+    legend: str = "measured"  # what the map's legend calls the point ("this part" when it is a spec, not a run)
 
 
 def _precision_of(dtype) -> str | None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import click
 
-from tpp.cli.common import as_of_option, echo_json, echo_table, fmt_option, get_db, handle_errors, json_option
+from tpp.cli.common import (
+    as_of_option,
+    check_output,
+    echo_json,
+    echo_table,
+    fmt_option,
+    get_db,
+    handle_errors,
+    json_option,
+    replace_option,
+)
 from tpp.errors import InputError, TppError
 
 __all__ = ["plot", "headroom", "design", "system", "fleet", "report"]
@@ -22,10 +32,11 @@ __all__ = ["plot", "headroom", "design", "system", "fleet", "report"]
               help="File to write (.png or .svg).")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default=None,
               help="Image format (default: from the file name).")
+@replace_option
 @as_of_option
 @click.pass_context
 @handle_errors
-def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
+def plot(ctx, vendor, names, measured, view, output, fmt, replace, as_of):
     """Draw the threshold map with the database's chips (needs the plot extra).
 
     \b
@@ -39,6 +50,7 @@ def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
     from tpp.analysis import measured_point
 
     plotting.require_matplotlib()
+    check_output(output, replace)
     db, day = get_db(ctx), api.parse_date(as_of)
     chips = plotting.select_chips(db, vendors=vendor, names=names)
     points = plotting.points_from([api.classify(c, day) for c in chips], db.accelerators)
@@ -49,24 +61,30 @@ def plot(ctx, vendor, names, measured, view, output, fmt, as_of):
 
 @click.command()
 @click.argument("name")
+@click.option("--rule", "rule_id", metavar="ID", help="Only this rule (an id from 'tpp rules').")
 @as_of_option
 @click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
-@json_option("Print JSON (every change, every precision).")
+@json_option("Print JSON (every change, every precision, every way to each outcome).")
 @fmt_option
 @click.pass_context
 @handle_errors
-def headroom(ctx, name, as_of, datacenter, as_json, fmt):
-    """How far a chip is from every threshold of every rule in force and of the bills, and what crosses it.
+def headroom(ctx, name, rule_id, as_of, datacenter, as_json, fmt):
+    """How far a chip is from every threshold of every rule in force and of the bills, what crosses each, and
+    what it would take to reach each outcome of each rule in force.
 
     \b
     Example:
         tpp headroom H20
+        tpp headroom B200 --rule cn-review-2026
         tpp headroom "RTX 4090 D" --json
     """
     from tpp import api
+    from tpp.analysis import check_rule_id
     from tpp.analysis import headroom as compute
 
-    results = [compute(chip, api.parse_date(as_of), datacenter) for chip in api.resolve(get_db(ctx), [name])]
+    check_rule_id(rule_id)
+    day = api.parse_date(as_of)
+    results = [compute(chip, day, datacenter, rule_id) for chip in api.resolve(get_db(ctx), [name])]
     if as_json:
         return echo_json([h.as_dict() for h in results])
     for i, h in enumerate(results):
@@ -76,6 +94,10 @@ def headroom(ctx, name, as_of, datacenter, as_json, fmt):
         echo_table(h.table_rows(), fmt)
         if near is not None:
             click.echo(f"nearest (in force): {near.rule} {near.step.text()}")
+        if h.targets:
+            click.echo("what it would take:")
+        for t in h.targets:
+            click.echo(f"  {t.text()}")
         for n in h.notes:
             click.echo(f"note: {n}")
 
@@ -108,7 +130,8 @@ def design(ctx, die_area, like, datacenter, memory_bw, io_bw, as_of, as_json, fm
                    memory_bw=memory_bw, io_bw=io_bw, as_of=api.parse_date(as_of))
     if as_json:
         return echo_json(d.as_dict())
-    click.echo(f"die {d.die_area_mm2:g} mm2, {'datacenter' if d.datacenter else 'not datacenter'}, "
+    die = "die area unknown" if d.die_area_mm2 is None else f"die {d.die_area_mm2:g} mm2"
+    click.echo(f"{die}, {'datacenter' if d.datacenter else 'not datacenter'}, "
                f"as of {d.as_of.isoformat()}")
     for line in d.summary_lines():
         click.echo(f"  {line}")
@@ -178,25 +201,32 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
 
 @click.command()
 @click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default=None,
+              help="md or html (default: from the -o file name, .html/.htm for HTML; else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the memo here (default: stdout).")
 @click.option("--plot/--no-plot", "with_plot", default=True, show_default=True,
               help="Embed the threshold map (HTML inline; Markdown as a PNG beside -o).")
 @click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
+@replace_option
 @as_of_option
 @click.pass_context
 @handle_errors
-def report(ctx, name, fmt, output, with_plot, datacenter, as_of):
+def report(ctx, name, fmt, output, with_plot, datacenter, replace, as_of):
     """A classification memo to attach: inputs and sources, arithmetic, every rule, flags, the map.
 
     \b
     Example:
         tpp report H20 > h20.md
-        tpp report H100-SXM --format html -o h100.html
+        tpp report H100-SXM -o h100.html
     """
     from tpp import api
     from tpp import report as memo
 
+    fmt = fmt or memo.format_for(output)
+    if output is not None:
+        check_output(output, replace)
+        if fmt == "md" and with_plot:
+            check_output(memo.map_path(output), replace, "the map beside -o,")
     db = get_db(ctx)
     chips = api.resolve(db, [name])
     if len(chips) > 1:

@@ -10,7 +10,8 @@ import click
 from tpp.errors import TppError
 
 __all__ = ["TABLE_FORMATS", "error_handler", "handle_errors", "as_of_option", "json_option", "csv_option",
-           "fmt_option", "get_db", "emit", "echo_json", "echo_table", "echo_policy_report", "determinations"]
+           "fmt_option", "replace_option", "check_output", "get_db", "emit", "echo_json", "echo_table",
+           "echo_policy_report", "determinations"]
 
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
 
@@ -60,6 +61,26 @@ def fmt_option(fn):
     """``--fmt``: the table format of the human output."""
     return click.option("--fmt", type=click.Choice(TABLE_FORMATS), default="simple", show_default=True,
                         help="Table format.")(fn)
+
+
+def replace_option(fn):
+    """``--replace``: overwrite an existing output file."""
+    return click.option("--replace", is_flag=True, help="Overwrite an existing output file.")(fn)
+
+
+def check_output(path, replace: bool, option: str = "-o") -> None:
+    """Refuse, before anything is computed or written, a file that exists (without --replace), a directory, or a
+    file in a folder that does not exist (tpp creates no folder the user did not ask for)."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        raise TppError(f"{option} {path}: is a directory")
+    if p.exists() and not replace:
+        raise TppError(f"{option} {path}: exists; pass --replace to overwrite it")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise TppError(f"{option} {path}: folder {parent} does not exist")
 
 
 def get_db(ctx: click.Context):

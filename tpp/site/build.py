@@ -173,6 +173,7 @@ def _maps(w: _Writer, db, classes, day) -> tuple[list[dict], str | None]:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tpp"}):
         for view, alt in _MAPS:
             rel = f"maps/threshold-map-{view}.svg"
+            (w.root / rel).parent.mkdir(parents=True, exist_ok=True)  # the site's own folder: threshold_map makes none
             plot.threshold_map(points, w.root / rel, view=view, as_of=day, fmt="svg")
             w.files.append(rel)
             out.append({"src": rel, "alt": alt})
