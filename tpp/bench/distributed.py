@@ -263,7 +263,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
     try:
         import torch.distributed as dist
     except ImportError:
-        raise DistributedError("a distributed run needs torch: pip install 'tpp[bench]'") from None
+        raise DistributedError("a distributed run needs torch: pip install 'tpp-export-control[bench]'") from None
     if not dist.is_available():
         raise DistributedError("this torch build has no torch.distributed")
     writer = ResultWriter(cfg.json_path, cfg.replace) if cfg.json_path and denv.rank == 0 else None
