@@ -27,7 +27,7 @@ def ok(*args, **kw):
 
 def fails(*args, **kw):
     r = run(*args, **kw)
-    assert r.exit_code != 0
+    assert r.exit_code == 2, r.output  # bad input or usage
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert lines[-1].startswith("Error: "), r.output
     assert "Traceback" not in r.output
@@ -200,7 +200,7 @@ def test_global_specs_overlay_and_a_broken_one(tmp_path):
     assert out[0]["id"] == "lab-h20x"
     (tmp_path / "accelerators" / "bad.toml").write_text("[[[")
     r = CliRunner().invoke(cli, ["--specs", str(tmp_path), "classify", "H20"])
-    assert r.exit_code == 1 and "bad.toml" in r.output and "not valid TOML" in r.output
+    assert r.exit_code == 2 and "bad.toml" in r.output and "not valid TOML" in r.output
 
 
 def test_version_and_help():
@@ -210,9 +210,9 @@ def test_version_and_help():
 
 # ------------------------------------------------------------------ the real console entry point
 
-def test_real_process_error_has_no_traceback_and_exit_1():
+def test_real_process_error_has_no_traceback_and_exit_2():
     p = subprocess.run([sys.executable, "-m", "tpp", "classify", "H21"], capture_output=True, text=True)
-    assert p.returncode == 1
+    assert p.returncode == 2
     assert p.stderr.strip().startswith("Error: unknown accelerator 'H21'")
     assert "Traceback" not in p.stderr and p.stdout == ""
 

@@ -28,7 +28,7 @@ from tpp.bench.errors import BenchInterrupted, InputError
 from tpp.bench.results import ResultWriter, clean_json
 from tpp.bench.runner import first_line, run_bench
 from tpp.bench.signals import sigterm_as_interrupt, sigterm_ignored
-from tpp.errors import TppError
+from tpp.errors import Failure, TppError
 
 __all__ = ["DistEnv", "detect", "slurm_env", "run_distributed", "DistributedError", "rank_file",
            "DEFAULT_TIMEOUT_S"]
@@ -348,7 +348,7 @@ def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, st
             n = len(doc["results"]) if doc else 0
             raise BenchInterrupted(f"rank {denv.rank} interrupted: {n} result(s) sent to rank 0{kept}")
         if status == "failed":
-            raise TppError(f"rank {denv.rank} ({node} {device}): {error}")
+            raise Failure(f"rank {denv.rank} ({node} {device}): {error}")
         return doc
     if payloads is None:
         payloads = _from_store(store, denv, own)

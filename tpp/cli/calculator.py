@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tpp.cli.common import as_of_option, csv_option, emit, fmt_option, get_db, handle_errors, json_option
-from tpp.errors import TppError
+from tpp.errors import Failure, TppError
 
 __all__ = ["classify", "list_", "show", "rules", "validate", "LIST_SORT_KEYS"]
 
@@ -145,12 +145,16 @@ def validate(directory):
         tpp validate
         tpp validate ./my-specs
     """
+    from pathlib import Path
+
     from tpp.specs import shipped_specs_dir, validate_dir
 
     target = directory or shipped_specs_dir()
+    if not Path(target).is_dir():  # nothing to check: bad input (2), not a failed check (1)
+        raise TppError(f"{target}: not a directory")
     n_acc, n_hbm, problems = validate_dir(target)
     for p in problems:
         click.echo(p)
     if problems:
-        raise TppError(f"{len(problems)} problem(s) in {target}")
+        raise Failure(f"{len(problems)} problem(s) in {target}")  # the check ran and failed: exit 1
     click.echo(f"OK: {n_acc} accelerators, {n_hbm} HBM stacks in {target}")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from tpp.errors import TppError
+from tpp.errors import Failure, TppError
 
 __all__ = ["TABLE_FORMATS", "error_handler", "handle_errors", "as_of_option", "json_option", "csv_option",
            "fmt_option", "get_db", "emit", "echo_json", "echo_table", "echo_policy_report"]
@@ -15,14 +15,22 @@ __all__ = ["TABLE_FORMATS", "error_handler", "handle_errors", "as_of_option", "j
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
 
 
-def error_handler(exit_code: int = 1):
-    """A decorator converting library errors (and a closed pipe) into one ``Error:`` line and ``exit_code``."""
+def error_handler(exit_code: int = 2):
+    """A decorator converting library errors (and a closed pipe) into one ``Error:`` line and an exit code.
+
+    The scheme (README "Exit codes"): a :class:`~tpp.errors.Failure` (a failed check, a FAULT, an interrupted
+    run) exits 1; any other library error is bad input or usage and exits ``exit_code`` (2).
+    """
 
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
+            except Failure as exc:
+                err = click.ClickException(str(exc))
+                err.exit_code = exc.exit_code
+                raise err from None
             except TppError as exc:
                 err = click.ClickException(str(exc))
                 err.exit_code = exit_code
@@ -36,8 +44,8 @@ def error_handler(exit_code: int = 1):
     return decorate
 
 
-#: The handler of every command whose bad input exits 1 (the lab commands use ``error_handler(2)``).
-handle_errors = error_handler(1)
+#: The handler of every command: bad input exits 2, a failed answer 1.
+handle_errors = error_handler(2)
 
 
 def as_of_option(fn):
