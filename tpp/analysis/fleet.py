@@ -144,6 +144,7 @@ class ChipTotal:
     tpp_total: float | None
     paragraph: str | None
     status: str
+    eccn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,8 @@ class Fleet:
     def table_rows(self) -> list[dict]:
         return [{"chip": t.name, "count": f"{t.count:,}", "TPP each": fmt_num(t.tpp_each),
                  "TPP total": fmt_num(t.tpp_total), "share": "-" if t.tpp_total is None or not self.total_tpp else
-                 f"{100 * t.tpp_total / self.total_tpp:.1f}%", "ECCN": t.paragraph or t.status} for t in self.totals]
+                 f"{100 * t.tpp_total / self.total_tpp:.1f}%", "paragraph": t.paragraph or "-", "status": t.status}
+                for t in self.totals]
 
     def summary_lines(self) -> list[str]:
         diff = rule_by_id("ai-diffusion-2025")
@@ -235,7 +237,8 @@ class Fleet:
             "h100_tpp": self.h100_tpp, "h100_equivalents": round(self.h100_equivalents, 3),
             "tpp_unknown": list(self.unknown_tpp),
             "chips": [{"id": t.id, "name": t.name, "count": t.count, "tpp_each": t.tpp_each,
-                       "tpp_total": t.tpp_total, "paragraph": t.paragraph, "status": t.status} for t in self.totals],
+                       "tpp_total": t.tpp_total, "eccn": t.eccn, "paragraph": t.paragraph, "status": t.status}
+                      for t in self.totals],
             "by_destination": self.by_destination,
             "ai_diffusion_lpp": {"status": diff.status_text(), "note": diff.dates_text(),
                                  "quota_tpp": diff.LPP_TPP,
@@ -248,7 +251,8 @@ class Fleet:
                                    for v in self.volume],
             "lines": [{"line": ln.row.line, "id": ln.classification.id, "count": ln.row.count,
                        "destination": ln.destination, "date": ln.row.date.isoformat() if ln.row.date else None,
-                       "tpp_total": ln.tpp_total, "paragraph": ln.classification.paragraph,
+                       "tpp_total": ln.tpp_total, "eccn": ln.classification.eccn,
+                       "paragraph": ln.classification.paragraph,
                        "status": ln.classification.status} for ln in self.lines],
             "notes": list(self.notes),
         }
@@ -273,11 +277,11 @@ def fleet(db, rows: list[InventoryRow], as_of: _dt.date | None = None, source: s
         t = totals.get(c.id)
         tt = ln.tpp_total
         if t is None:
-            totals[c.id] = ChipTotal(c.id, c.name, ln.row.count, c.tpp, tt, c.paragraph, c.status)
+            totals[c.id] = ChipTotal(c.id, c.name, ln.row.count, c.tpp, tt, c.paragraph, c.status, c.eccn)
         else:
             totals[c.id] = ChipTotal(c.id, c.name, t.count + ln.row.count, t.tpp_each,
                                      None if tt is None or t.tpp_total is None else t.tpp_total + tt,
-                                     t.paragraph, t.status)
+                                     t.paragraph, t.status, t.eccn)
     known = [ln.tpp_total for ln in lines if ln.tpp_total is not None]
     unknown = tuple(dict.fromkeys(ln.classification.name for ln in lines if ln.tpp_total is None))
     by_dest: dict[str, float] = {}

@@ -10,7 +10,8 @@ import click
 from tpp.errors import Failure, TppError
 
 __all__ = ["TABLE_FORMATS", "error_handler", "handle_errors", "as_of_option", "json_option", "csv_option",
-           "fmt_option", "get_db", "emit", "echo_json", "echo_table", "echo_policy_report"]
+           "fmt_option", "datacenter_option", "one_output_format", "get_db", "emit", "echo_json", "echo_table",
+           "echo_note", "echo_policy_report", "complete_chip_names", "complete_countries"]
 
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
 
@@ -70,6 +71,65 @@ def fmt_option(fn):
                         help="Table format.")(fn)
 
 
+def datacenter_option(help_text: str = "Designed or marketed for datacenters (overrides the database's marketing)."):
+    """``--datacenter`` / ``--consumer`` (a parameter named ``datacenter``: True, False or None when neither).
+
+    Both together are a usage error (exit 2), never "the last one wins".
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            dc, consumer = kwargs.pop("_datacenter"), kwargs.pop("_consumer")
+            if dc and consumer:
+                raise click.UsageError("--datacenter and --consumer exclude each other: give one")
+            kwargs["datacenter"] = True if dc else (False if consumer else None)
+            return fn(*args, **kwargs)
+
+        wrapper = click.option("--consumer", "_consumer", is_flag=True,
+                               help="Not designed or marketed for datacenters (the opposite of --datacenter).")(wrapper)
+        return click.option("--datacenter", "_datacenter", is_flag=True, help=help_text)(wrapper)
+
+    return decorate
+
+
+def one_output_format(**chosen: bool) -> None:
+    """At most one of the output options (``as_json=True, as_csv=True`` -> a usage error naming both)."""
+    names = {"as_json": "--json", "as_csv": "--csv", "explain": "--explain"}
+    given = [names.get(k, f"--{k}") for k, v in chosen.items() if v]
+    if len(given) > 1:
+        raise click.UsageError(f"{' and '.join(given)} exclude each other: choose one output format")
+
+
+def complete_chip_names(ctx, param, incomplete: str) -> list[str]:
+    """Shell completion of NAME arguments: database ids, names and aliases starting with what was typed."""
+    try:
+        from tpp.specs import load_database
+
+        db = load_database(ctx.find_root().params.get("specs") if ctx else None)
+    except Exception:  # noqa: BLE001 - completion never prints an error into the user's shell
+        return []
+    low = incomplete.lower()
+    names = set()
+    for a in db:
+        names.update(n for n in (a.id, a.name, *getattr(a, "aliases", ())) if n)
+    return sorted(n for n in names if n.lower().startswith(low))
+
+
+def complete_countries(ctx, param, incomplete: str) -> list[str]:
+    """Shell completion of --to/--buyer-hq: country codes and names from ``tpp.countries`` when it exists."""
+    try:
+        import importlib
+
+        countries = importlib.import_module("tpp.countries")
+        names = countries.completion_names() if hasattr(countries, "completion_names") else \
+            [str(n) for n in getattr(countries, "COUNTRIES", ())]
+    except Exception:  # noqa: BLE001 - absent (an older tree) or broken: complete nothing
+        return []
+    low = incomplete.lower()
+    return sorted(n for n in names if n.lower().startswith(low))
+
+
 def get_db(ctx: click.Context):
     """Load the database once per invocation, with the user's overlay (``tpp --specs DIR``)."""
     obj = ctx.ensure_object(dict)
@@ -81,9 +141,10 @@ def get_db(ctx: click.Context):
 
 
 def echo_json(obj) -> None:
+    """JSON with its ``schema_version`` (in the object, or in each object of an array)."""
     from tpp import render
 
-    click.echo(render.to_json(obj), nl=False)
+    click.echo(render.to_json(render.versioned(obj)), nl=False)
 
 
 def echo_table(rows, fmt: str = "simple") -> None:
@@ -92,18 +153,24 @@ def echo_table(rows, fmt: str = "simple") -> None:
     click.echo(render.table(rows, fmt))
 
 
+def echo_note(line: str, fmt: str = "simple") -> None:
+    """A line after a table: on stdout, or on stderr under ``--fmt tsv`` so that stdout stays one clean TSV."""
+    click.echo(line, err=fmt == "tsv")
+
+
 def emit(rows, as_json: bool, as_csv: bool, fmt: str, notes=()) -> None:
-    """Rows as JSON, CSV or a table followed by its notes."""
+    """Rows as JSON, CSV or a table followed by its notes (on stderr for a TSV)."""
     from tpp import render
 
+    one_output_format(as_json=as_json, as_csv=as_csv)
     if as_json:
-        click.echo(render.to_json(rows), nl=False)
+        echo_json(rows)
     elif as_csv:
         click.echo(render.to_csv(rows), nl=False)
     else:
         click.echo(render.table(rows, fmt))
         for n in notes:
-            click.echo(n)
+            echo_note(n, fmt)
 
 
 def echo_policy_report(report, n_runs: int, show_all: bool = False) -> None:
