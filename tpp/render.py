@@ -8,7 +8,7 @@ import json
 import re
 
 from tpp.classification import Classification
-from tpp.rules import RULES, fmt_num, fmt_pct
+from tpp.rules import RULES, date_flags, fmt_num, fmt_pct
 from tpp.specs import PRECISIONS, QUANTITY_FIELDS, Accelerator, HbmStack
 
 __all__ = ["STATUSES", "SCHEMA_VERSION", "versioned", "table", "to_json", "to_csv", "to_tsv", "classify_rows",
@@ -295,7 +295,8 @@ def rules_rows(day) -> list[dict]:
 
 def rules_text(day) -> str:
     """Each rule as a block: id, status, dates, title, citation, thresholds."""
-    out = [f"Rules as of {day.isoformat()} (tpp classify --as-of DATE evaluates another day)", ""]
+    out = [f"Rules as of {day.isoformat()} (tpp classify --as-of DATE evaluates another day)"]
+    out += [f"note: {flag}" for flag in date_flags(day)] + [""]
     for r in RULES:
         state = "IN FORCE" if r.in_force(day) else ("proposal" if r.status == "proposal" else "not in force")
         out.append(f"{r.id}  [{state}; {r.status_text()}]")

@@ -112,7 +112,7 @@ def complete_chip_names(ctx, param, incomplete: str) -> list[str]:
     low = incomplete.lower()
     names = set()
     for a in db:
-        names.update(n for n in (a.id, a.name, *getattr(a, "aliases", ())) if n)
+        names.update(n for n in (a.id, a.name, getattr(a, "family", None), *getattr(a, "aliases", ())) if n)
     return sorted(n for n in names if n.lower().startswith(low))
 
 
