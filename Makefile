@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 TRITON ?= triton==3.9.0
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench bench-deps gpu-check snapshot wheel-check clean
+.PHONY: help demo test lint bench bench-deps gpu-check snapshot wheel-check site browser clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -39,7 +39,17 @@ $(BENCH_DEPS): | $(BIN)/python
 
 bench-deps: $(BENCH_DEPS)  ## install torch (TORCH=...), triton, numpy, nvidia-ml-py
 
-test: $(VENV)/.dev $(BENCH_DEPS)  ## set up and run the tests (no GPU needed)
+# Chromium from the system packages for the browser test of `tpp site` (Playwright drives it; its own browser
+# downloads are not needed). Needs root for apt-get; without it the browser test skips and says why.
+CHROMIUM := $(shell command -v chromium || command -v chromium-browser)
+browser:  ## install Chromium (apt-get, as root) for the browser test of tpp site
+ifeq ($(CHROMIUM),)
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "no Chromium and no root apt-get: the browser test of tpp site will skip"; fi
+endif
+
+test: $(VENV)/.dev $(BENCH_DEPS) browser  ## set up and run the tests (no GPU needed)
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev  ## ruff
@@ -53,9 +63,17 @@ gpu-check: $(VENV)/.dev $(BENCH_DEPS)  ## on a GPU node: run every CUDA path of 
 
 snapshot: $(VENV)/.dev  ## rewrite tests/snapshots/ from the database (review the diff!)
 	$(BIN)/python tests/make_snapshot.py
+	$(BIN)/python tests/make_license_snapshot.py
 
 wheel-check: $(VENV)/.dev  ## build the wheel and check it carries specs/ and kernels/
 	$(BIN)/python -m pytest -q tests/test_packaging.py
 
+$(VENV)/.site: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[site,plot]'
+	touch $@
+
+site: $(VENV)/.site  ## build the static site of the shipped database into site/ (open site/index.html)
+	TPP_SPECS= $(BIN)/tpp site site --replace
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .benchmarks .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .benchmarks .ruff_cache site

@@ -308,3 +308,29 @@ def test_measured_point_from_a_real_bench_document_and_schema_check():
     assert m.tpp == 11200.0  # the file's own (median-based) measured TPP, not recomputed from best rates
     with pytest.raises(InputError, match="schema_version 2.0 is not supported"):
         parse_measured({**doc, "schema_version": "2.0"})
+
+
+def test_inventory_saved_by_excel_is_read(tmp_path):
+    p = tmp_path / "excel.csv"
+    p.write_bytes("\ufeffchip;count;destination;date\r\nH100 SXM;2;US;2026-03-01\r\nH20;5;CN;2026-04-01\r\n"
+                  .encode("utf-8"))
+    rows = analysis.read_inventory(p)
+    assert [(r.line, r.chip, r.count, r.destination) for r in rows] == [(2, "H100 SXM", 2, "US"), (3, "H20", 5, "CN")]
+
+
+def test_inventory_with_mixed_separators_is_refused():
+    with pytest.raises(InputError, match="mixes ',' and ';'"):
+        analysis.parse_inventory("chip;count,destination\nH100 SXM;2,US\n", "mixed.csv")
+
+
+def test_fleet_reads_a_generator_once_and_classifies_each_chip_day_once(db, monkeypatch):
+    import importlib
+
+    fleet_module = importlib.import_module("tpp.analysis.fleet")  # the module (tpp.analysis.fleet is the function)
+
+    calls = []
+    real = fleet_module.classify
+    monkeypatch.setattr(fleet_module, "classify", lambda chip, day: calls.append((chip.id, day)) or real(chip, day))
+    rows = (analysis.InventoryRow(i + 2, "H100 SXM", 1, "US", dt.date(2026, 3, 1)) for i in range(5000))
+    f = analysis.fleet(db, rows, DAY)
+    assert f.total_count == 5000 and calls == [("nvidia-h100-sxm", dt.date(2026, 3, 1))]

@@ -267,6 +267,11 @@ def test_completion_of_chip_names():
     assert "H20" in _complete(["design", "--like"], "H2")
 
 
+def test_completion_of_countries():
+    assert {"China", "CN"} <= set(_complete(["classify", "H20", "--to"], "C"))
+    assert "Malaysia" in _complete(["classify", "H20", "--to", "MY", "--buyer-hq"], "Mal")
+
+
 def test_completion_of_countries_is_empty_without_tpp_countries(monkeypatch):
     import importlib
 

@@ -29,6 +29,10 @@ def test_wheel_carries_specs_and_kernels(wheel):
     assert any(n.startswith("tpp/_data/specs/hbm/") for n in names)
     assert any(n.startswith("tpp/_data/kernels/") for n in names)
     assert "tpp/cli/__init__.py" in names and not any("tests/" in n for n in names)
+    assert "tpp/_data/specs/countries.toml" in names and "tpp/licensing/engine.py" in names
+    site = {p.relative_to(ROOT).as_posix() for d in ("templates", "static")
+            for p in (ROOT / "tpp" / "site" / d).iterdir()}
+    assert site and site <= set(names)  # tpp site's templates and assets are package data
 
 
 def test_installed_wheel_classifies_outside_the_checkout(wheel, tmp_path):

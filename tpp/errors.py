@@ -6,8 +6,8 @@ other :class:`TppError`: an unknown name, a malformed file, a bad option, an imp
 path, a device that is not there).
 """
 
-__all__ = ["TppError", "Failure", "SpecError", "UnknownChipError", "InputError", "EXIT_OK", "EXIT_FAILURE",
-           "EXIT_USAGE"]
+__all__ = ["TppError", "Failure", "SpecError", "UnknownChipError", "InputError", "UnknownCountryError", "EXIT_OK",
+           "EXIT_FAILURE", "EXIT_USAGE"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -48,3 +48,14 @@ class UnknownChipError(TppError):
 
 class InputError(TppError):
     """A number, date or option given by the user is invalid."""
+
+
+class UnknownCountryError(TppError):
+    """A name matched no country (or group); carries the closest names."""
+
+    def __init__(self, name, suggestions=(), what="country", known=()):
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
+        tail = f"; known: {', '.join(known)}" if known else " ('tpp countries' lists every name)"
+        super().__init__(f"unknown {what} {name!r}{hint}{tail}")

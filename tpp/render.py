@@ -103,12 +103,16 @@ def _tpp_cell(c: Classification) -> str:
     return f"{fmt_num(c.tpp)} ({'/'.join(c.tpp_precision)})" if c.tpp_precision else fmt_num(c.tpp)
 
 
-def classify_rows(results: list[Classification]) -> tuple[list[dict], list[str]]:
-    """The default table of ``tpp classify`` and its numbered flag lines."""
+def classify_rows(results: list[Classification], licenses=None) -> tuple[list[dict], list[str]]:
+    """The default table of ``tpp classify`` and its numbered flag lines; with ``licenses`` (the Determination
+    of each chip, ``classify --to``), the licence columns; without, the letters' headline beside the ECCN."""
+    from tpp.licensing import letters_headline, license_cell
+
     rows, notes = [], []
-    for c in results:
+    for i, c in enumerate(results):
         marks = []
-        for flag in c.flags:
+        headline = None if licenses else letters_headline(c)
+        for flag in c.flags + ((headline,) if headline else ()):
             if flag not in notes:
                 notes.append(flag)
             marks.append(str(notes.index(flag) + 1))
@@ -116,8 +120,9 @@ def classify_rows(results: list[Classification]) -> tuple[list[dict], list[str]]
             "chip": c.name + (" (what-if)" if c.what_if else ""),
             "TPP": _tpp_cell(c),
             "PD": fmt_num(c.performance_density) if c.performance_density is not None else "n/a",
-            "paragraph": c.paragraph or "-",
+            "paragraph": c.paragraph or ("- (licence CN/D:5: letters)" if headline else "-"),
             "status": c.status,
+            **(_license_cols(licenses[i], license_cell) if licenses else {}),
             "nearest threshold": _near(c),
             "China review": _outcome(c, "cn-review-2026") or "-",
             "tariff 232": _outcome(c, "tariff-232-2026") or "-",
@@ -125,6 +130,11 @@ def classify_rows(results: list[Classification]) -> tuple[list[dict], list[str]]
         })
     notes = [f"[{i}] {n}" for i, n in enumerate(notes, 1)]
     return rows, notes
+
+
+def _license_cols(d, cell) -> dict:
+    return {f"licence to {d.destination}": cell(d), "review": d.review_policy or "-",
+            "exceptions": ",".join(d.license_exceptions) or "-"}
 
 
 def explain(c: Classification) -> str:

@@ -1,21 +1,25 @@
-"""Fleets: totals of a shipment ledger, H100-equivalents, the AI Diffusion LPP quota and the China volume test."""
+"""Fleets: totals of a shipment ledger, H100-equivalents, the AI Diffusion LPP quota and the China volume test.
+
+A ledger can hold a million rows: rows are read one at a time, each distinct (chip, day) is classified once, and
+what is kept per row is a small record, so memory grows with the distinct parts and days, not with the rows'
+objects.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from tpp.analysis.common import day_or_today, h100_tpp, one_chip
+from tpp.analysis.inventory import InventoryRow, open_inventory, parse_inventory, read_inventory
 from tpp.classification import Classification, classify
 from tpp.errors import InputError, UnknownChipError
 from tpp.rules import fmt_num, rule_by_id
 
-__all__ = ["destination_code", "InventoryRow", "parse_inventory", "read_inventory", "FleetLine", "ChipTotal",
-           "LppCheck", "VolumeCheck", "Fleet", "fleet"]
+__all__ = ["destination_code", "InventoryRow", "parse_inventory", "read_inventory", "open_inventory", "FleetLine",
+           "ChipTotal", "LppCheck", "VolumeCheck", "Fleet", "fleet"]
 
 #: Destination spellings -> code. Hong Kong counts with China (the EAR has treated it as China since 2020).
 _DEST = {"us": "US", "usa": "US", "unitedstates": "US", "unitedstatesofamerica": "US",
@@ -48,91 +52,21 @@ def _tier1(code: str | None) -> bool:
     return code == "US" or code in _TIER1
 
 
-@dataclass(frozen=True)
-class InventoryRow:
-    line: int
-    chip: str
-    count: int
-    destination: str | None = None
-    date: _dt.date | None = None
-
-
-_COLUMNS = ("chip", "count", "destination", "date")
-
-
-def parse_inventory(text: str, source: str = "inventory") -> list[InventoryRow]:
-    """Parse an inventory CSV: columns chip,count[,destination,date]; a header row is optional.
-
-    Blank lines and lines starting with '#' are skipped. Errors name the file and the line.
-    """
-    rows = []
-    try:
-        records = list(csv.reader(io.StringIO(text), strict=True))
-    except csv.Error as exc:
-        raise InputError(f"{source}: malformed CSV: {exc}") from None
-    columns = None
-    for n, rec in enumerate(records, 1):
-        if not rec or all(not c.strip() for c in rec) or rec[0].lstrip().startswith("#"):
-            continue
-        cells = [c.strip() for c in rec]
-        if columns is None:
-            if cells[0].lower() == "chip":
-                names = [c.lower() for c in cells]
-                bad = [c for c in names if c not in _COLUMNS]
-                if bad or "count" not in names or len(set(names)) != len(names):
-                    raise InputError(f"{source}: line {n}: header must name the columns chip,count and optionally "
-                                     f"destination,date (got {','.join(cells)})")
-                columns = names
-                continue
-            columns = list(_COLUMNS)
-        if len(cells) > len(columns) or len(cells) < 2:
-            raise InputError(f"{source}: line {n}: expected {len(columns)} fields at most ({','.join(columns)}), "
-                             f"and at least chip,count; got {len(cells)}")
-        rec_d = dict(zip(columns, cells, strict=False))
-        chip = rec_d.get("chip", "")
-        if not chip:
-            raise InputError(f"{source}: line {n}: the chip is empty")
-        raw = rec_d.get("count", "")
-        try:
-            count = int(raw)
-        except ValueError:
-            raise InputError(f"{source}: line {n}: count {raw!r} is not a whole number") from None
-        if count < 0:
-            raise InputError(f"{source}: line {n}: count {count} is negative")
-        date = None
-        if rec_d.get("date"):
-            try:
-                date = _dt.date.fromisoformat(rec_d["date"])
-            except ValueError:
-                raise InputError(f"{source}: line {n}: date {rec_d['date']!r} is not YYYY-MM-DD") from None
-        rows.append(InventoryRow(n, chip, count, rec_d.get("destination") or None, date))
-    if not rows:
-        raise InputError(f"{source}: no inventory rows (expected CSV lines chip,count[,destination,date])")
-    return rows
-
-
-def read_inventory(path) -> list[InventoryRow]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text (expected a CSV file)") from None
-    if "\x00" in text:
-        raise InputError(f"{path}: malformed CSV: the file holds NUL bytes (a binary file?)")
-    return parse_inventory(text, str(path))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FleetLine:
-    row: InventoryRow
+    """One ledger row as kept: its line, count, destination and day, and the classification of its (chip, day)
+    (shared by every row of that chip and day)."""
+
+    line: int
+    count: int
     destination: str | None
+    date: _dt.date | None
     classification: Classification
 
     @property
     def tpp_total(self) -> float | None:
         t = self.classification.tpp
-        return None if t is None else t * self.row.count
+        return None if t is None else t * self.count
 
 
 @dataclass(frozen=True)
@@ -249,8 +183,8 @@ class Fleet:
                                     "limit": v.limit_share, "passes": v.passes, "applies": v.applies,
                                     "policy": v.policy}
                                    for v in self.volume],
-            "lines": [{"line": ln.row.line, "id": ln.classification.id, "count": ln.row.count,
-                       "destination": ln.destination, "date": ln.row.date.isoformat() if ln.row.date else None,
+            "lines": [{"line": ln.line, "id": ln.classification.id, "count": ln.count,
+                       "destination": ln.destination, "date": ln.date.isoformat() if ln.date else None,
                        "tpp_total": ln.tpp_total, "eccn": ln.classification.eccn,
                        "paragraph": ln.classification.paragraph,
                        "status": ln.classification.status} for ln in self.lines],
@@ -258,45 +192,59 @@ class Fleet:
         }
 
 
-def fleet(db, rows: list[InventoryRow], as_of: _dt.date | None = None, source: str = "inventory") -> Fleet:
+def fleet(db, rows: Iterable[InventoryRow], as_of: _dt.date | None = None, source: str = "inventory") -> Fleet:
     """Totals per chip, total TPP and H100-equivalents, the AI Diffusion LPP quota and the 2026 China volume test.
 
-    Each line is classified on its own date (else ``as_of``, else today).
+    Each line is classified on its own date (else ``as_of``, else today); each distinct (chip, day) once.
+    ``rows`` may be a generator (:func:`open_inventory`): it is consumed once.
     """
     day = day_or_today(as_of)
+    chips: dict[str, object] = {}
+    classified: dict[tuple[str, _dt.date], Classification] = {}
+    dests: dict[str | None, str | None] = {}
     lines = []
     for r in rows:
-        try:
-            chip = one_chip(db, r.chip, f"{source}: line {r.line}: ")
-        except UnknownChipError as exc:
-            raise InputError(f"{source}: line {r.line}: {exc}") from None
-        lines.append(FleetLine(r, destination_code(r.destination), classify(chip, r.date or day)))
+        chip = chips.get(r.chip)
+        if chip is None:
+            try:
+                chip = chips[r.chip] = one_chip(db, r.chip, f"{source}: line {r.line}: ")
+            except UnknownChipError as exc:
+                raise InputError(f"{source}: line {r.line}: {exc}") from None
+        when = r.date or day
+        c = classified.get((chip.id, when))
+        if c is None:
+            c = classified[(chip.id, when)] = classify(chip, when)
+        if r.destination not in dests:
+            dests[r.destination] = destination_code(r.destination)
+        lines.append(FleetLine(r.line, r.count, dests[r.destination], r.date, c))
+    return _totals(db, lines, day)
+
+
+def _totals(db, lines: list[FleetLine], day: _dt.date) -> Fleet:
     totals: dict[str, ChipTotal] = {}
-    for ln in lines:
-        c = ln.classification
-        t = totals.get(c.id)
-        tt = ln.tpp_total
-        if t is None:
-            totals[c.id] = ChipTotal(c.id, c.name, ln.row.count, c.tpp, tt, c.paragraph, c.status, c.eccn)
-        else:
-            totals[c.id] = ChipTotal(c.id, c.name, t.count + ln.row.count, t.tpp_each,
-                                     None if tt is None or t.tpp_total is None else t.tpp_total + tt,
-                                     t.paragraph, t.status, t.eccn)
-    known = [ln.tpp_total for ln in lines if ln.tpp_total is not None]
-    unknown = tuple(dict.fromkeys(ln.classification.name for ln in lines if ln.tpp_total is None))
     by_dest: dict[str, float] = {}
     for ln in lines:
-        if ln.tpp_total is not None:
+        c, tt = ln.classification, ln.tpp_total
+        t = totals.get(c.id)
+        if t is None:
+            totals[c.id] = ChipTotal(c.id, c.name, ln.count, c.tpp, tt, c.paragraph, c.status, c.eccn)
+        else:
+            totals[c.id] = ChipTotal(c.id, c.name, t.count + ln.count, t.tpp_each,
+                                     None if tt is None or t.tpp_total is None else t.tpp_total + tt,
+                                     t.paragraph, t.status, t.eccn)
+        if tt is not None:
             key = ln.destination or "(not given)"
-            by_dest[key] = by_dest.get(key, 0.0) + ln.tpp_total
+            by_dest[key] = by_dest.get(key, 0.0) + tt
+    known = sum(t.tpp_total for t in totals.values() if t.tpp_total is not None)
+    unknown = tuple(t.name for t in totals.values() if t.tpp_total is None)
     notes = []
     if unknown:
         notes.append(f"TPP unknown (left out of the totals): {', '.join(unknown)}")
     lpp = _lpp(lines, day, notes)
     volume = _volume(lines, notes)
-    if any(ln.destination == "HK" for ln in lines):
+    if "HK" in by_dest:
         notes.append("Hong Kong counted with China (the EAR has treated Hong Kong as China since 2020)")
-    return Fleet(tuple(lines), tuple(totals.values()), sum(ln.row.count for ln in lines), sum(known), unknown,
+    return Fleet(tuple(lines), tuple(totals.values()), sum(t.count for t in totals.values()), known, unknown,
                  h100_tpp(db), dict(sorted(by_dest.items(), key=lambda kv: -kv[1])), lpp, volume, tuple(notes), day)
 
 
@@ -310,13 +258,13 @@ def _lpp(lines: list[FleetLine], day: _dt.date, notes: list[str]) -> tuple[LppCh
             continue
         if ln.destination is None:
             undated = True
-        years.setdefault((ln.row.date or day).year, []).append(ln)
+        years.setdefault((ln.date or day).year, []).append(ln)
     if undated:
         notes.append("lines without a destination are counted against the LPP quota (conservative)")
     notes.append(f"AI Diffusion LPP quota: {fmt_num(diff.LPP_TPP)} TPP of 3A090.a items per consignee per calendar "
                  f"year outside Tier 1; {diff.status_text()} ({diff.dates_text()}); tpp treats the whole file as one "
                  "consignee")
-    return tuple(LppCheck(y, sum(ln.tpp_total for ln in ls), float(diff.LPP_TPP), tuple(ln.row.line for ln in ls))
+    return tuple(LppCheck(y, sum(ln.tpp_total for ln in ls), float(diff.LPP_TPP), tuple(ln.line for ln in ls))
                  for y, ls in sorted(years.items()))
 
 

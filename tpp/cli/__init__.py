@@ -1,7 +1,8 @@
 """The ``tpp`` command line: a thin layer over the library, one module per command group.
 
 ``calculator`` (classify, list, show, rules, validate), ``analysis`` (plot, headroom, design, system, fleet,
-report), ``bench`` (devices, bench), ``lab`` (compare, baseline, check); ``common`` holds what they share.
+report), ``bench`` (devices, bench), ``lab`` (compare, baseline, check), ``license`` (license, countries),
+``site`` (site); ``common`` holds what they share.
 A command's module is imported only when the command runs (or when help lists it), so ``tpp classify`` loads
 none of the others. Library errors become one ``Error: ...`` line.
 """
@@ -27,6 +28,8 @@ COMMANDS = {
     "system": "tpp.cli.analysis:system", "fleet": "tpp.cli.analysis:fleet", "report": "tpp.cli.analysis:report",
     "devices": "tpp.cli.bench:devices", "bench": "tpp.cli.bench:bench",
     "compare": "tpp.cli.lab:compare", "baseline": "tpp.cli.lab:baseline", "check": "tpp.cli.lab:check",
+    "license": "tpp.cli.license:license_", "countries": "tpp.cli.license:countries",
+    "site": "tpp.cli.site:site",
 }
 
 

@@ -174,9 +174,9 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
     """
     from tpp import api
     from tpp.analysis import fleet as compute
-    from tpp.analysis import read_inventory
+    from tpp.analysis import open_inventory
 
-    f = compute(get_db(ctx), read_inventory(inventory), api.parse_date(as_of), source=inventory)
+    f = compute(get_db(ctx), open_inventory(inventory), api.parse_date(as_of), source=inventory)
     if as_json:
         return echo_json(f.as_dict())
     echo_table(f.table_rows(), fmt)

@@ -7,8 +7,10 @@ import click
 from tpp.cli.common import (
     as_of_option,
     complete_chip_names,
+    complete_countries,
     csv_option,
     datacenter_option,
+    determinations,
     echo_json,
     emit,
     fmt_option,
@@ -47,10 +49,15 @@ LIST_SORT_KEYS = ("id", "name", "vendor", "tpp", "performance_density", "memory_
 @click.option("--transistors", type=float, metavar="BILLION",
               help="Transistor count (billions): of a hypothetical chip, or a what-if for a named one.")
 @datacenter_option("Designed or marketed for datacenters (overrides the database's marketing for named chips).")
+@click.option("--to", "to", metavar="COUNTRY", shell_complete=complete_countries,
+              help="Add the licence columns for this destination (see 'tpp license').")
+@click.option("--buyer-hq", metavar="COUNTRY", shell_complete=complete_countries,
+              help="With --to: the buyer's headquarters (default: the destination).")
+@click.option("--from-abroad", is_flag=True, help="With --to: a re-export or export from abroad.")
 @click.pass_context
 @handle_errors
 def classify(ctx, names, as_of, explain, as_json, as_csv, fmt, tpp_value, rates, die_area, memory_bw, io_bw,
-             transistors, datacenter):
+             transistors, datacenter, to, buyer_hq, from_abroad):
     """Classify accelerators by name, or a hypothetical chip from numbers.
 
     With names, --die-area, --memory-bw, --io-bw and --transistors replace the database's values: a what-if,
@@ -64,6 +71,7 @@ def classify(ctx, names, as_of, explain, as_json, as_csv, fmt, tpp_value, rates,
         tpp classify H20 --memory-bw 3000
         tpp classify --tpp 3000 --die-area 700 --datacenter
         tpp classify --rate fp16=148 --die-area 814 --memory-bw 4000
+        tpp classify H20 H200 --to China
     """
     from tpp import api, render
 
@@ -84,16 +92,23 @@ def classify(ctx, names, as_of, explain, as_json, as_csv, fmt, tpp_value, rates,
                    "transistors_billion": transistors}
         results = [api.classify(chip, as_of=day, datacenter=datacenter, what_if=what_if)
                    for chip in api.resolve(db, names)]
+    dets = determinations(results, None if hypothetical else db, to, buyer_hq, from_abroad)
     if as_json:
-        echo_json([c.as_dict() for c in results])
+        echo_json([dict(c.as_dict(), **({"license": d.as_dict()} if dets else {}))
+                   for c, d in zip(results, dets or results, strict=True)])
     elif explain:
-        click.echo("\n\n".join(render.explain(c) for c in results))
+        from tpp.licensing import render_text
+
+        click.echo("\n\n".join(render.explain(c) + (f"\n\n{render_text(d)}" if dets else "")
+                                 for c, d in zip(results, dets or results, strict=True)))
     elif as_csv or fmt == "tsv":  # flat rows: raw numbers, the flags in their own column
+        if dets:
+            raise TppError("--to with --csv or --fmt tsv: the licence columns are in the table and --json")
         chips = {} if hypothetical else get_db(ctx).accelerators
         rows = [render.flat_row(c, chips.get(c.id)) for c in results]
         click.echo(render.to_csv(rows) if as_csv else render.to_tsv(rows), nl=False)
     else:
-        rows, notes = render.classify_rows(results)
+        rows, notes = render.classify_rows(results, dets)
         click.echo(f"as of {day.isoformat()}")
         emit(rows, False, False, fmt, notes)
 

@@ -11,7 +11,7 @@ from tpp.errors import Failure, TppError
 
 __all__ = ["TABLE_FORMATS", "error_handler", "handle_errors", "as_of_option", "json_option", "csv_option",
            "fmt_option", "datacenter_option", "one_output_format", "get_db", "emit", "echo_json", "echo_table",
-           "echo_note", "echo_policy_report", "complete_chip_names", "complete_countries"]
+           "echo_note", "echo_policy_report", "complete_chip_names", "complete_countries", "determinations"]
 
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
 
@@ -117,14 +117,14 @@ def complete_chip_names(ctx, param, incomplete: str) -> list[str]:
 
 
 def complete_countries(ctx, param, incomplete: str) -> list[str]:
-    """Shell completion of --to/--buyer-hq: country codes and names from ``tpp.countries`` when it exists."""
+    """Shell completion of --to/--buyer-hq: ISO codes, names and aliases from ``tpp.countries`` (imported only
+    here, lazily); nothing when the module or its file is absent or broken."""
     try:
         import importlib
 
-        countries = importlib.import_module("tpp.countries")
-        names = countries.completion_names() if hasattr(countries, "completion_names") else \
-            [str(n) for n in getattr(countries, "COUNTRIES", ())]
-    except Exception:  # noqa: BLE001 - absent (an older tree) or broken: complete nothing
+        table = importlib.import_module("tpp.countries").load_countries(None)
+        names = {n for c in table for n in (c.code, c.name, *c.aliases) if n}
+    except Exception:  # noqa: BLE001 - completion never prints an error into the user's shell
         return []
     low = incomplete.lower()
     return sorted(n for n in names if n.lower().startswith(low))
@@ -184,3 +184,22 @@ def echo_policy_report(report, n_runs: int, show_all: bool = False) -> None:
     failed_gpus = sorted({o.gpu for o in report.failures})
     if failed_gpus:
         click.echo(f"FAILED: {', '.join(failed_gpus)}")
+
+
+def determinations(results, db, to, buyer_hq, from_abroad, from_us=False, countries=None):
+    """The determination of each classification for ``--to`` (None without it); flag checks for every command."""
+    from tpp.errors import InputError
+
+    if from_abroad and from_us:
+        raise InputError("--from-abroad and --from-us contradict each other: give one")
+    if to is None:
+        if buyer_hq is not None or from_abroad or from_us:
+            raise InputError("--buyer-hq, --from-abroad and --from-us need --to COUNTRY (the destination)")
+        return None
+    from tpp import licensing
+    from tpp.countries import load_countries
+
+    table = load_countries(countries)
+    where = "abroad" if from_abroad else "united-states"
+    return [licensing.determine(c, to, buyer_hq=buyer_hq, export_from=where, db=db, countries=table)
+            for c in results]
