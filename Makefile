@@ -31,13 +31,14 @@ demo: $(VENV)/.core  ## set up a venv and classify the H20, then list the databa
 	$(BIN)/tpp classify H20
 	$(BIN)/tpp list
 
-# torch (from $(TORCH)), triton, numpy, nvidia-ml-py for tpp bench; the stamp names the pins, so changing them reinstalls.
-BENCH_DEPS := $(VENV)/.bench-$(subst /,_,$(subst :,_,$(subst =,_,$(subst $() ,_,$(TORCH) $(TRITON)))))
+# torch (from $(TORCH)), triton, numpy, nvidia-ml-py, rich (the progress bar) for tpp bench; the stamp names the pins
+# (and "rich", added later), so changing them reinstalls.
+BENCH_DEPS := $(VENV)/.bench-$(subst /,_,$(subst :,_,$(subst =,_,$(subst $() ,_,$(TORCH) $(TRITON)))))-rich
 $(BENCH_DEPS): | $(BIN)/python
-	$(BIN)/python -m pip install -q $(TORCH) $(TRITON) 'numpy>=1.24' 'nvidia-ml-py>=12.535'
+	$(BIN)/python -m pip install -q $(TORCH) $(TRITON) 'numpy>=1.24' 'nvidia-ml-py>=12.535' 'rich>=13'
 	touch '$@'
 
-bench-deps: $(BENCH_DEPS)  ## install torch (TORCH=...), triton, numpy, nvidia-ml-py
+bench-deps: $(BENCH_DEPS)  ## install torch (TORCH=...), triton, numpy, nvidia-ml-py, rich
 
 # Chromium from the system packages for the browser test of `tpp site` (Playwright drives it; its own browser
 # downloads are not needed). Needs root for apt-get; without it the browser test skips and says why.

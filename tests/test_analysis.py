@@ -255,11 +255,34 @@ def test_fleet_family_name_is_ambiguous(db):
         analysis.fleet(db, analysis.parse_inventory("H100,2\n"), DAY)
 
 
-def test_destination_codes():
-    assert analysis.destination_code("People's Republic of China") == "CN"
-    assert analysis.destination_code("Macao") == "MO"
-    assert analysis.destination_code("United Kingdom") == "GB"
-    assert analysis.destination_code("  ") is None
+def test_destinations_resolve_through_the_country_table(db):
+    rows = analysis.parse_inventory("H20,1,People's Republic of China\nH20,1,Macao\nH20,1,United Kingdom\n"
+                                    "H20,1,Hong Kong\nH20,1,  \n")
+    f = analysis.fleet(db, rows, DAY)
+    assert [ln.destination for ln in f.lines] == ["CN", "MO", "GB", "CN", None]
+    assert any("Hong Kong counted with China" in n for n in f.notes)
+
+
+def test_an_unknown_destination_is_an_error_naming_the_line(db):
+    with pytest.raises(InputError, match=r"inv.csv: line 3: destination: unknown country 'Chnia'; did you mean"):
+        analysis.fleet(db, analysis.parse_inventory("chip,count,destination\nH20,1,CN\nH20,1,Chnia\n"), DAY,
+                       source="inv.csv")
+
+
+def test_fleet_licences_come_from_the_licence_engine(db):
+    from tpp.licensing import determine
+
+    rows = analysis.parse_inventory("chip,count,destination,date,buyer_hq\nH200 SXM,400,China,2026-03-02,\n"
+                                    "H200 SXM,100,Malaysia,2026-03-02,China\nH200 SXM,50,Germany,2026-03-02,\n")
+    f = analysis.fleet(db, rows, DAY)
+    got = {(s.destination, s.licence.buyer_hq): (s.count, s.licence.license_required, s.licence.review_policy)
+           for s in f.shipments}
+    for (dest, hq), (_n, req, pol) in got.items():
+        d = determine(db.get("nvidia-h200-sxm"), dest, buyer_hq=None if hq == dest else hq,
+                      as_of=dt.date(2026, 3, 2), db=db)
+        assert (req, pol) == (d.license_required, d.review_policy)
+    assert got[("CN", "CN")] == (400, True, "case-by-case") and got[("MY", "CN")][1:] == (True, "presumption-of-denial")
+    assert got[("DE", "DE")][1] is False
 
 
 # --------------------------------------------------------------------------------------------- bench results
@@ -326,11 +349,11 @@ def test_inventory_with_mixed_separators_is_refused():
 def test_fleet_reads_a_generator_once_and_classifies_each_chip_day_once(db, monkeypatch):
     import importlib
 
-    fleet_module = importlib.import_module("tpp.analysis.fleet")  # the module (tpp.analysis.fleet is the function)
+    engine = importlib.import_module("tpp.licensing.engine")  # the fleet classifies through the licence engine
 
     calls = []
-    real = fleet_module.classify
-    monkeypatch.setattr(fleet_module, "classify", lambda chip, day: calls.append((chip.id, day)) or real(chip, day))
+    real = engine.classify
+    monkeypatch.setattr(engine, "classify", lambda chip, as_of: calls.append((chip.id, as_of)) or real(chip, as_of))
     rows = (analysis.InventoryRow(i + 2, "H100 SXM", 1, "US", dt.date(2026, 3, 1)) for i in range(5000))
     f = analysis.fleet(db, rows, DAY)
     assert f.total_count == 5000 and calls == [("nvidia-h100-sxm", dt.date(2026, 3, 1))]

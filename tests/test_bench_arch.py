@@ -110,3 +110,59 @@ def test_loader_names_file_and_field(tmp_path, text, needle):
     with pytest.raises(SpecError) as e:
         load_architectures(p)
     assert str(p) in str(e.value) and needle in " ".join(e.value.problems)
+
+
+# (spec id, compute capability, SMs, clock MHz, consumer, {precision: (datasheet field, accumulate)}); SM counts
+# and clocks as NVIDIA's datasheets and whitepapers give them (L40: 142 SMs at 2490 MHz boost).
+MORE = [
+    ("nvidia-a40", "8.6", 84, 1740, False, {"tf32": ("tf32", "fp32"), "bf16": ("bf16", "fp32"),
+                                             "int8": ("int8", "fp32")}),
+    ("nvidia-a10", "8.6", 72, 1695, False, {"tf32": ("tf32", "fp32"), "bf16": ("bf16", "fp32"),
+                                             "int8": ("int8", "fp32")}),
+    ("nvidia-l40s", "8.9", 142, 2520, False, {"tf32": ("tf32", "fp32"), "bf16": ("bf16", "fp32"),
+                                               "fp8": ("fp8", "fp32"), "int8": ("int8", "fp32")}),
+    ("nvidia-l40", "8.9", 142, 2490, False, {"tf32": ("tf32", "fp32"), "bf16": ("bf16", "fp32"),
+                                              "fp8": ("fp8", "fp32"), "int8": ("int8", "fp32")}),
+    ("nvidia-b200", "10.0", 148, 1856, False, {"bf16": ("bf16", "fp32"), "fp16": ("fp16", "fp32"),
+                                                "fp8": ("fp8", "fp32")}),
+    ("nvidia-rtx-5090", "12.0", 170, 2407, True, {"fp32": ("fp32", "fp32"), "tf32": ("tf32", "fp32"),
+                                                   "bf16": ("bf16", "fp32"), "fp16": ("fp16", "fp16"),
+                                                   "fp8": ("fp8", "fp16"), "int8": ("int8", "fp32")}),
+]
+
+
+@pytest.mark.parametrize("spec_id,cc,sms,clock,consumer,pairs", MORE, ids=[m[0] for m in MORE])
+def test_more_parts_reproduce_their_datasheet(db, spec_id, cc, sms, clock, consumer, pairs):
+    spec = db.get(spec_id)
+    for prec, (field, acc) in pairs.items():
+        got = device_peak_tflops(cc, sms, clock, prec, consumer=consumer, accumulate=acc, spec_id=spec_id)
+        assert got == pytest.approx(spec.rate(field), rel=0.015), (spec_id, prec)
+
+
+def test_the_l40_is_half_the_table_and_the_l40s_is_not(db):
+    full = device_peak_tflops("8.9", 142, 2490, "bf16")
+    assert device_peak_tflops("8.9", 142, 2490, "bf16", spec_id="nvidia-l40") == pytest.approx(full / 2)
+    assert device_peak_tflops("8.9", 142, 2490, "bf16", spec_id="nvidia-l40s") == full
+    assert device_peak_tflops("8.9", 142, 2490, "fp32", spec_id="nvidia-l40") == pytest.approx(
+        db.get("nvidia-l40").rate("fp32"), rel=0.01)  # CUDA cores: not halved
+
+
+def test_blackwell_fp32_and_sm_103_without_invented_rates(db):
+    assert device_peak_tflops("10.0", 148, 1980, "fp32") == pytest.approx(db.get("nvidia-b200").rate("fp32"), rel=0.01)
+    assert device_peak_tflops("12.0", 188, 2597, "fp32") == pytest.approx(
+        db.get("nvidia-rtx-pro-6000-blackwell").rate("fp32"), rel=0.01)
+    assert device_peak_tflops("10.3", 148, 1856, "bf16") == pytest.approx(db.get("nvidia-b300").rate("bf16"), rel=0.01)
+    # B300's INT8 and FP64 are cut with no per-SM rate published: no device peak rather than B200's
+    assert device_peak_tflops("10.3", 148, 1856, "int8") is None
+    assert device_peak_tflops("10.3", 148, 1856, "fp64") is None
+
+
+def test_half_rate_parts_are_validated(tmp_path):
+    p = tmp_path / "architectures.toml"
+    p.write_text('[architectures."9.0"]\nname = "x"\nbf16 = { value = 1, source = "s", basis = "published" }\n'
+                 '[half_rate_parts."x"]\nprecisions = ["bf17"]\nsource = "nope"\n'
+                 '[sources.s]\ntitle = "t"\nurl = "https://example.com"\n')
+    with pytest.raises(SpecError) as e:
+        load_architectures(p)
+    text = " ".join(e.value.problems)
+    assert "half_rate_parts.x.precisions" in text and "'nope' is not a key" in text and "needs a note" in text

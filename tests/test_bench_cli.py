@@ -104,7 +104,7 @@ def test_out_of_memory_retries_smaller(tmp_path, monkeypatch):
     r = bench("--json", str(path), "--precision", "fp32")
     assert r.exit_code == 0, r.output
     res = json.loads(path.read_text())["results"][0]
-    assert res["shape"] == [64, 64, 64] and "out of memory at 128^3: retried at 64^3" in res["warnings"]
+    assert res["shape"] == [64, 64, 64] and "out of memory at 128x128x128: retried at 64x64x64" in res["warnings"]
 
 
 def test_wrong_answer_is_a_fault(tmp_path, monkeypatch):
@@ -165,3 +165,56 @@ def test_bench_bad_policy_stops_before_measuring(tmp_path):
     r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--policy", str(bad)],
                            env={"TPP_BENCH_TINY": "1", "TPP_SPECS": ""})
     assert r.exit_code == 2 and "must not be negative" in r.output and "precision" not in r.output
+
+
+def test_only_bandwidth_with_chosen_kernels(tmp_path):
+    path = tmp_path / "bw.json"
+    r = bench("--only", "bandwidth", "--kernel", "triad", "--kernel", "read", "--json", str(path))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(path.read_text())
+    assert [(x["kind"], x["kernel"]) for x in doc["results"]] == [("bandwidth", "triad"), ("bandwidth", "read")]
+    assert doc["tpp"]["tpp"] is None  # no matmul: no measured TPP, and the run still ends cleanly
+
+
+def test_only_matmul_measures_no_bandwidth(tmp_path):
+    path = tmp_path / "mm.json"
+    r = bench("--only", "matmul", "--precision", "fp32", "--json", str(path))
+    assert r.exit_code == 0, r.output
+    assert [x["kind"] for x in json.loads(path.read_text())["results"]] == ["matmul"]
+
+
+@pytest.mark.parametrize("args,msg", [(["--only", "matmul", "--kernel", "copy"], "--only matmul and --kernel"),
+                                      (["--only", "bandwidth", "--precision", "bf16"], "--only bandwidth and"),
+                                      (["--kernel", "triadd"], "Invalid value for '--kernel'")])
+def test_only_and_kernel_clashes(args, msg):
+    r = bench(*args)
+    assert r.exit_code == 2 and msg in r.output
+
+
+class _Tty:
+    def __init__(self, tty):
+        self.tty, self.text = tty, []
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, s):
+        self.text.append(s)
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_on_a_terminal_and_quiet_elsewhere():
+    pytest.importorskip("rich")
+    from tpp.bench.progress import make_progress
+
+    quiet = _Tty(False)
+    with make_progress("tpp bench", quiet) as bar:
+        bar(0, 3, "matmul bf16 8192x8192x8192")
+    assert not bar.live and quiet.text == []
+    tty = _Tty(True)
+    with make_progress("tpp bench", tty) as bar:
+        bar(1, 3, "matmul fp8 8192x8192x8192")
+    out = "".join(tty.text)
+    assert bar.live and "matmul fp8" in out and "1/3" in out

@@ -78,3 +78,9 @@ def test_parse_device(text, want):
 def test_parse_device_rejects(text):
     with pytest.raises(DeviceError, match="write cpu, cuda or cuda:N"):
         parse_device(text)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_fixture_says_it_is_written_from_published_facts(name):
+    fx = json.loads((FIX / f"device_{name}.json").read_text())
+    assert fx["note"].startswith("written from published facts") and "no GPU capture exists yet" in fx["note"]

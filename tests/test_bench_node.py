@@ -48,6 +48,9 @@ def test_child_argv_passes_the_options_on():
     assert argv[:4] == [sys.executable, "-m", "tpp", "bench"]
     assert argv[4:] == ["--device", "cuda:0", "--json", "/x/rank0.json", "--replace", "--quick", "--tiny",
                         "--precision", "bf16", "--precision", "fp8"]
+    cfg = node.NodeConfig(("cuda:0",), sweep=True, only="bandwidth", kernels=("triad",), sweep_budget_s=60)
+    assert node.child_argv(cfg, "cuda:1", Path("p"))[9:] == ["--sweep", "--only", "bandwidth", "--kernel", "triad",
+                                                             "--sweep-budget", "60"]
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
@@ -160,3 +163,32 @@ def test_unwritable_json_fails_before_starting_anything(tmp_path):
     cfg = node.NodeConfig(("cpu",), json_path=str(tmp_path / "nope" / "node.json"))
     with pytest.raises(InputError, match="does not exist"):
         node.run_node(cfg, spawn=lambda *a, **k: pytest.fail("started a process"))
+
+
+def test_a_live_bar_sees_the_results_so_far(tmp_path, monkeypatch):
+    """--all-gpus on a terminal: besides each process that ends, the bar shows the results the parts hold."""
+    import itertools
+    import json as _json
+
+    part = tmp_path / "rank0.json"
+    part.write_text(_json.dumps({"results": [{}, {}, {}]}))
+    polls = iter([None, None, 0])
+
+    class Proc:
+        returncode = 0
+
+        def poll(self):
+            return next(polls)
+
+    class Bar:
+        live, seen = True, []
+
+        def __call__(self, done, total, label):
+            self.seen.append((done, total, label))
+
+    clock = itertools.count(0.0, 2.0)  # 2 s between looks: the bar is refreshed at each
+    monkeypatch.setattr(node.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(node.time, "sleep", lambda s: None)
+    bar = Bar()
+    node._wait([node._Child(0, "cuda:0", part, tmp_path / "rank0.log", Proc())], bar)
+    assert (0, 1, "1 running, 3 result(s) so far") in bar.seen and bar.seen[-1][:2] == (1, 1)

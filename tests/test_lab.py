@@ -322,7 +322,9 @@ def test_datasheet_bandwidth_key():
 @pytest.mark.parametrize("telemetry, throttled", [
     ({"available": True, "throttled": True, "flags": ["throttled: hw_slowdown"]}, True),
     ({"throttle_reasons": ["sw_thermal_slowdown"]}, True),
-    ({"available": True, "clocks_event_reasons": ["gpu_idle", "sw_power_cap"], "throttled": False}, True),
+    # sw_power_cap is power-limited (informational), not throttling (issue 11, W3), also in an older file's flags
+    ({"available": True, "clocks_event_reasons": ["gpu_idle", "sw_power_cap"], "throttled": False}, False),
+    ({"available": True, "throttled": True, "flags": ["throttled: sw_power_cap"]}, False),
     ({"available": True, "clocks_event_reasons": ["gpu_idle"], "throttled": False}, False),
     ({"available": False, "reason": "cpu", "flags": []}, False),
     ({}, False),

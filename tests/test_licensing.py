@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.make_license_snapshot import snapshot
-from tpp.api import classify
+from tpp.api import classify, classify_numbers
 from tpp.countries import load_countries
 from tpp.errors import InputError
 from tpp.licensing import REVIEW_POLICIES, Determiner, determine, letters_headline, render_text
@@ -121,9 +121,13 @@ def test_us_availability_from_the_release_date(db):
     same_month = dataclasses.replace(h200, release_date="2026-01")
     d = determine(same_month, "CN", as_of=D(2026, 12, 1), countries=TABLE)
     assert d.review_policy is None and d.license_required is True and "release date" in d.missing[0]
-    c = classify(h200, D(2026, 12, 1))  # a Classification without the database: release date unknown
-    assert determine(c, "CN", countries=TABLE).review_policy is None
+    c = classify(h200, D(2026, 12, 1))  # the classification carries the China rule's own availability judgement
+    assert c.finding("cn-review-2026").details["us_available"] is True
+    assert determine(c, "CN", countries=TABLE).review_policy == "case-by-case"
     assert determine(c, "CN", countries=TABLE, db=db).review_policy == "case-by-case"
+    h = classify_numbers(tpp=15832, die_area_mm2=814, datacenter=True, memory_bandwidth_gbps=4800, as_of=D(2026, 12, 1))
+    d = determine(h, "CN", countries=TABLE)  # a hypothetical chip without a release date: never assumed
+    assert d.review_policy is None and "release date" in d.missing[0]
 
 
 def test_buyer_headquarters(det):

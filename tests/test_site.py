@@ -137,7 +137,8 @@ def test_chip_page_carries_every_input_the_explain_lines_headroom_and_the_memo(s
     assert "PD = TPP / area = 2,368 / 814 = 2.91" in text
     for s in h20.sources.values():
         assert s.url in text and f"(retrieved {s.retrieved})" in text
-    assert "no quote recorded" in text  # the shipped entry has no quotes yet: said, not left blank
+    quotes = [q.quote for q in (*h20.peak.values(), h20.memory_bandwidth_gbps, h20.interconnect_gbps) if q.quote]
+    assert quotes and all(" ".join(q.split()) in text for q in quotes)  # each number's words from its page
     near = headroom(h20, TODAY).nearest()
     assert f"Nearest (in force): {near.rule} {near.step.text()}" in text
     assert "Not legal advice. tpp shows its inputs" in text  # the memo's summary note
@@ -230,7 +231,8 @@ def _evil_specs(tmp_path) -> Path:
     src = src.replace('aliases = ["HGX H20", "H20 96GB"]', 'aliases = ["evil"]').replace('family = "H20"', "")
     src = src.replace('nvml_names = ["NVIDIA H20"]', "").replace('pci_device_ids = ["0x2329"]', "")
     src = src.replace('notes = [', f"notes = [\n  '{EVIL} in a note',")
-    src = src.replace('note = "dense; 148 x 16 = 2,368" }', f"note = \"dense\", quote = '{EVIL} 148 TFLOPS' }}")
+    src = re.sub(r"^bf16_tflops = .*$", f"bf16_tflops = {{ value = 148, source = \"toms_cn\", basis = \"published\", "
+                 f"note = \"dense\", quote = '{EVIL} 148 TFLOPS' }}", src, flags=re.M)
     (d / "evil-chip.toml").write_text(src)
     return d.parent
 

@@ -8,48 +8,24 @@ objects.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tpp.analysis.common import day_or_today, h100_tpp, one_chip
 from tpp.analysis.inventory import InventoryRow, open_inventory, parse_inventory, read_inventory
-from tpp.classification import Classification, classify
-from tpp.errors import InputError, UnknownChipError
+from tpp.classification import Classification
+from tpp.errors import InputError, UnknownChipError, UnknownCountryError
+from tpp.licensing import DIFFUSION_TIER1, Determination, Determiner
 from tpp.rules import fmt_num, rule_by_id
 
-__all__ = ["destination_code", "InventoryRow", "parse_inventory", "read_inventory", "open_inventory", "FleetLine",
+__all__ = ["InventoryRow", "parse_inventory", "read_inventory", "open_inventory", "FleetLine", "Shipment",
            "ChipTotal", "LppCheck", "VolumeCheck", "Fleet", "fleet"]
 
-#: Destination spellings -> code. Hong Kong counts with China (the EAR has treated it as China since 2020).
-_DEST = {"us": "US", "usa": "US", "unitedstates": "US", "unitedstatesofamerica": "US",
-         "cn": "CN", "china": "CN", "prc": "CN", "peoplesrepublicofchina": "CN",
-         "mo": "MO", "macau": "MO", "macao": "MO", "hk": "HK", "hongkong": "HK"}
-_CHINA = ("CN", "MO", "HK")
-#: AI Diffusion Tier 1 (Supplement No. 5 to Part 740, 90 FR 4544): the US and 18 partners, ISO codes and names.
-_TIER1 = {"AU": "australia", "BE": "belgium", "CA": "canada", "DK": "denmark", "FI": "finland", "FR": "france",
-          "DE": "germany", "IE": "ireland", "IT": "italy", "JP": "japan", "NL": "netherlands", "NZ": "newzealand",
-          "NO": "norway", "KR": "southkorea", "ES": "spain", "SE": "sweden", "TW": "taiwan", "GB": "unitedkingdom"}
-_TIER1_ALIASES = {"uk": "GB", "korea": "KR", "republicofkorea": "KR", "thenetherlands": "NL"}
-
-
-def destination_code(text: str | None) -> str | None:
-    """Normalise a destination: 'China' -> 'CN', 'Macao' -> 'MO', 'United Kingdom' -> 'GB'; others kept as given."""
-    if not text or not text.strip():
-        return None
-    key = re.sub(r"[^a-z]", "", text.lower())
-    if key in _DEST:
-        return _DEST[key]
-    if text.strip().upper() in _TIER1:
-        return text.strip().upper()
-    for code, name in _TIER1.items():
-        if key == name:
-            return code
-    return _TIER1_ALIASES.get(key, text.strip())
+_CHINA = ("CN", "MO")  # the 2026 China rule's volume test: China (Hong Kong resolves to it) and Macau
 
 
 def _tier1(code: str | None) -> bool:
-    return code == "US" or code in _TIER1
+    return code == "US" or code in DIFFUSION_TIER1
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +35,10 @@ class FleetLine:
 
     line: int
     count: int
-    destination: str | None
+    destination: str | None  # ISO code (Hong Kong resolves to CN)
     date: _dt.date | None
     classification: Classification
+    licence: Determination | None  # None: no destination given, or the United States (not an export)
 
     @property
     def tpp_total(self) -> float | None:
@@ -121,6 +98,25 @@ class VolumeCheck:
 
 
 @dataclass(frozen=True)
+class Shipment:
+    """The rows of one chip to one destination under one licence answer, added up."""
+
+    id: str
+    name: str
+    destination: str
+    count: int
+    tpp_total: float | None
+    licence: Determination
+
+    def as_dict(self) -> dict:
+        d = self.licence
+        return {"id": self.id, "name": self.name, "destination": self.destination, "buyer_hq": d.buyer_hq,
+                "count": self.count, "tpp_total": self.tpp_total, "license_required": d.license_required,
+                "review_policy": d.review_policy, "license_exceptions": list(d.license_exceptions),
+                "missing": list(d.missing)}
+
+
+@dataclass(frozen=True)
 class Fleet:
     lines: tuple[FleetLine, ...]
     totals: tuple[ChipTotal, ...]
@@ -133,10 +129,21 @@ class Fleet:
     volume: tuple[VolumeCheck, ...]
     notes: tuple[str, ...]
     as_of: _dt.date
+    shipments: tuple[Shipment, ...] = ()
 
     @property
     def h100_equivalents(self) -> float:
         return self.total_tpp / self.h100_tpp
+
+    def licence_rows(self) -> list[dict]:
+        """One row per chip and destination (and buyer, when given): the licence answer of tpp.licensing."""
+        from tpp.licensing import license_cell
+
+        return [{"chip": s.name, "to": s.destination + (f" (buyer HQ {s.licence.buyer_hq})"
+                                                        if not s.licence.buyer_hq_assumed else ""),
+                 "count": f"{s.count:,}", "TPP total": fmt_num(s.tpp_total), "licence": license_cell(s.licence),
+                 "review policy": s.licence.review_policy or ("-" if s.licence.license_required is False else "?"),
+                 "exceptions": ", ".join(s.licence.license_exceptions) or "-"} for s in self.shipments]
 
     def table_rows(self) -> list[dict]:
         return [{"chip": t.name, "count": f"{t.count:,}", "TPP each": fmt_num(t.tpp_each),
@@ -174,6 +181,7 @@ class Fleet:
                        "tpp_total": t.tpp_total, "eccn": t.eccn, "paragraph": t.paragraph, "status": t.status}
                       for t in self.totals],
             "by_destination": self.by_destination,
+            "shipments": [x.as_dict() for x in self.shipments],
             "ai_diffusion_lpp": {"status": diff.status_text(), "note": diff.dates_text(),
                                  "quota_tpp": diff.LPP_TPP,
                                  "years": [{"year": c.year, "tpp": c.tpp, "share": round(c.share, 6),
@@ -193,16 +201,18 @@ class Fleet:
 
 
 def fleet(db, rows: Iterable[InventoryRow], as_of: _dt.date | None = None, source: str = "inventory") -> Fleet:
-    """Totals per chip, total TPP and H100-equivalents, the AI Diffusion LPP quota and the 2026 China volume test.
+    """Totals per chip, total TPP and H100-equivalents, the licence of every (chip, destination), the AI Diffusion
+    LPP quota and the 2026 China volume test.
 
-    Each line is classified on its own date (else ``as_of``, else today); each distinct (chip, day) once.
-    ``rows`` may be a generator (:func:`open_inventory`): it is consumed once.
+    Each line is classified on its own date (else ``as_of``, else today) and its licence determined by
+    :mod:`tpp.licensing` (the one engine), once per distinct (chip, day, destination, buyer). ``rows`` may be a
+    generator (:func:`open_inventory`): it is consumed once. An unknown destination is an error naming the line.
     """
     day = day_or_today(as_of)
+    det = Determiner(db)
     chips: dict[str, object] = {}
-    classified: dict[tuple[str, _dt.date], Classification] = {}
-    dests: dict[str | None, str | None] = {}
-    lines = []
+    places: dict[str, object] = {}
+    lines, hk = [], False
     for r in rows:
         chip = chips.get(r.chip)
         if chip is None:
@@ -211,16 +221,30 @@ def fleet(db, rows: Iterable[InventoryRow], as_of: _dt.date | None = None, sourc
             except UnknownChipError as exc:
                 raise InputError(f"{source}: line {r.line}: {exc}") from None
         when = r.date or day
-        c = classified.get((chip.id, when))
-        if c is None:
-            c = classified[(chip.id, when)] = classify(chip, when)
-        if r.destination not in dests:
-            dests[r.destination] = destination_code(r.destination)
-        lines.append(FleetLine(r.line, r.count, dests[r.destination], r.date, c))
-    return _totals(db, lines, day)
+        c = det.classification(chip, when)
+        dest = _place(det, places, r.destination, f"{source}: line {r.line}: destination")
+        if r.buyer_hq is not None:
+            _place(det, places, r.buyer_hq, f"{source}: line {r.line}: buyer_hq")
+        code = None if dest is None else dest.country.code
+        hk = hk or (dest is not None and dest.note is not None and code == "CN")
+        licence = None if code in (None, "US") else det.get(chip, r.destination, when, buyer_hq=r.buyer_hq)
+        lines.append(FleetLine(r.line, r.count, code, r.date, c, licence))
+    return _totals(db, lines, day, hk)
 
 
-def _totals(db, lines: list[FleetLine], day: _dt.date) -> Fleet:
+def _place(det: Determiner, seen: dict, text: str | None, where: str):
+    """A destination or headquarters as the country table resolves it (once per spelling), or None when empty."""
+    if text is None or not text.strip():
+        return None
+    if text not in seen:
+        try:
+            seen[text] = det.countries.resolve(text)
+        except UnknownCountryError as exc:
+            raise InputError(f"{where}: {exc}") from None
+    return seen[text]
+
+
+def _totals(db, lines: list[FleetLine], day: _dt.date, hk: bool) -> Fleet:
     totals: dict[str, ChipTotal] = {}
     by_dest: dict[str, float] = {}
     for ln in lines:
@@ -235,6 +259,7 @@ def _totals(db, lines: list[FleetLine], day: _dt.date) -> Fleet:
         if tt is not None:
             key = ln.destination or "(not given)"
             by_dest[key] = by_dest.get(key, 0.0) + tt
+    shipments = _shipments(lines)
     known = sum(t.tpp_total for t in totals.values() if t.tpp_total is not None)
     unknown = tuple(t.name for t in totals.values() if t.tpp_total is None)
     notes = []
@@ -242,10 +267,27 @@ def _totals(db, lines: list[FleetLine], day: _dt.date) -> Fleet:
         notes.append(f"TPP unknown (left out of the totals): {', '.join(unknown)}")
     lpp = _lpp(lines, day, notes)
     volume = _volume(lines, notes)
-    if "HK" in by_dest:
+    if hk:
         notes.append("Hong Kong counted with China (the EAR has treated Hong Kong as China since 2020)")
     return Fleet(tuple(lines), tuple(totals.values()), sum(t.count for t in totals.values()), known, unknown,
-                 h100_tpp(db), dict(sorted(by_dest.items(), key=lambda kv: -kv[1])), lpp, volume, tuple(notes), day)
+                 h100_tpp(db), dict(sorted(by_dest.items(), key=lambda kv: -kv[1])), lpp, volume, tuple(notes), day,
+                 shipments)
+
+
+def _shipments(lines: list[FleetLine]) -> tuple[Shipment, ...]:
+    """Rows added up per licence answer (the Determiner hands out one object per distinct question)."""
+    out: dict[int, list] = {}
+    for ln in lines:
+        if ln.licence is None:
+            continue
+        s = out.get(id(ln.licence))
+        tt = ln.tpp_total
+        if s is None:
+            out[id(ln.licence)] = [ln.classification, ln.destination, ln.count, tt, ln.licence]
+        else:
+            s[2] += ln.count
+            s[3] = None if tt is None or s[3] is None else s[3] + tt
+    return tuple(Shipment(c.id, c.name, dest, n, tt, d) for c, dest, n, tt, d in out.values())
 
 
 def _lpp(lines: list[FleetLine], day: _dt.date, notes: list[str]) -> tuple[LppCheck, ...]:
@@ -280,7 +322,8 @@ def _volume(lines: list[FleetLine], notes: list[str]) -> tuple[VolumeCheck, ...]
         china, us, policy = out.get(c.id, (0.0, 0.0, None))
         if ln.destination in _CHINA:
             china += ln.tpp_total
-            policy = c.finding(rule.id).outcome if c.finding(rule.id).in_force else "not in force"
+            d = ln.licence  # the review policy tpp.licensing gives this chip to China/Macau on that day
+            policy = d.review_policy or ("no licence required" if d.license_required is False else "undecided")
         else:
             us += ln.tpp_total
         out[c.id] = (china, us, policy)

@@ -1,4 +1,5 @@
-"""Shipment ledgers: an inventory CSV (chip,count[,destination,date]) read row by row, errors naming the line."""
+"""Shipment ledgers: an inventory CSV (chip,count[,destination,date,buyer_hq]) read row by row, errors naming the
+line."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tpp.errors import InputError
 
 __all__ = ["InventoryRow", "iter_inventory", "parse_inventory", "read_inventory", "open_inventory", "COLUMNS"]
 
-COLUMNS = ("chip", "count", "destination", "date")
+COLUMNS = ("chip", "count", "destination", "date", "buyer_hq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class InventoryRow:
     count: int
     destination: str | None = None
     date: _dt.date | None = None
+    buyer_hq: str | None = None  # where the buyer (or its ultimate parent) is headquartered, when not the destination
 
 
 def _dialect(first: str, source: str) -> str:
@@ -39,7 +41,7 @@ def _header(cells: list[str], n: int, source: str) -> list[str]:
     bad = [c for c in names if c not in COLUMNS]
     if bad or "count" not in names or len(set(names)) != len(names):
         raise InputError(f"{source}: line {n}: header must name the columns chip,count and optionally "
-                         f"destination,date (got {','.join(cells)})")
+                         f"destination,date,buyer_hq (got {','.join(cells)})")
     return names
 
 
@@ -64,13 +66,13 @@ def _row(cells: list[str], columns: list[str], n: int, source: str) -> Inventory
             date = _dt.date.fromisoformat(rec["date"])
         except ValueError:
             raise InputError(f"{source}: line {n}: date {rec['date']!r} is not YYYY-MM-DD") from None
-    return InventoryRow(n, chip, count, rec.get("destination") or None, date)
+    return InventoryRow(n, chip, count, rec.get("destination") or None, date, rec.get("buyer_hq") or None)
 
 
 def iter_inventory(lines: Iterable[str], source: str = "inventory") -> Iterator[InventoryRow]:
     """The rows of an inventory CSV, one at a time (a ledger of a million rows is never held in memory).
 
-    Columns chip,count[,destination,date]; a header row is optional; blank lines and lines starting with '#'
+    Columns chip,count[,destination,date,buyer_hq]; a header row is optional; blank lines and lines starting with '#'
     are skipped. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is dropped and ';' separators (Excel where the
     decimal separator is a comma) are read. Errors name the file and the line.
     """

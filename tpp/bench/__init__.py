@@ -2,10 +2,20 @@
 measured TPP.
 
 Nothing here imports torch, numpy or pynvml at import time: ``tpp classify`` never pays for them. Modules:
-``arch`` (architecture table, device-derived peak), ``devices`` (discovery, spec matching), ``stats``
-(FLOP/byte counting, Measurement), ``timing``, ``telemetry``, ``matmul``, ``bandwidth``, ``results`` (JSON
-schema, atomic writer), ``runner`` (the run), ``report`` (table rows).
+``arch`` (architecture table, device-derived peak), ``devices`` (discovery, spec matching), ``nvml`` (the NVML
+handle of torch's device, by UUID), ``stats`` (FLOP/byte counting, Measurement), ``timing``, ``telemetry``,
+``matmul``, ``bandwidth``, ``plan`` (shapes, budgets, warm-up, tasks), ``results`` (JSON schema, atomic writer),
+``runner`` (the run), ``report`` (table rows), ``progress`` (the terminal's bar).
+
+Importing it sets ``CUDA_DEVICE_ORDER=PCI_BUS_ID`` (unless set) before torch initialises CUDA, for the CLI, the
+pytest plugin, scripts and API users alike, so CUDA's numbering is NVML's (PCI order, not CUDA's default
+FASTEST_FIRST). NVML handles are found by UUID anyway (tpp.bench.nvml); this keeps ``cuda:N`` meaning the same
+GPU as ``nvidia-smi``'s index N on a node where nothing else renumbers the devices.
 """
+
+import os
+
+os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
 
 __all__ = ["run_bench", "BenchConfig", "discover"]
 

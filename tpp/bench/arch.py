@@ -15,7 +15,7 @@ from tpp.errors import SpecError
 # The accelerator loader's validators: the same rules (source key, basis, note) for the same kind of number.
 from tpp.specs import Problems, Quantity, Source, parse_quantity, parse_sources, read_toml, shipped_specs_dir
 
-__all__ = ["Architecture", "load_architectures", "device_peak_tflops", "BENCH_PRECISIONS"]
+__all__ = ["Architecture", "load_architectures", "device_peak_tflops", "architecture", "half_rate", "BENCH_PRECISIONS"]
 
 #: The precisions tpp bench measures, in the order it runs them.
 BENCH_PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8")
@@ -71,9 +71,10 @@ def load_architectures(path: Path | None = None) -> dict[str, Architecture]:
     data = read_toml(path, pr)
     if data is None:
         raise SpecError(pr.items)
-    for key in set(data) - {"architectures", "sources"}:
-        pr.add(key, "unknown field (expected [architectures.\"CC\"] and [sources.KEY])")
+    for key in set(data) - {"architectures", "sources", "half_rate_parts"}:
+        pr.add(key, "unknown field (expected [architectures.\"CC\"], [half_rate_parts.\"SPEC\"] and [sources.KEY])")
     sources = parse_sources(data.get("sources"), pr)
+    _half_rate_parts(data.get("half_rate_parts") or {}, sources, pr)
     out = {}
     for cc, raw in (data.get("architectures") or {}).items():
         if not cc.replace(".", "").isdigit() or cc.count(".") != 1:
@@ -89,22 +90,60 @@ def load_architectures(path: Path | None = None) -> dict[str, Architecture]:
     return out
 
 
+def _half_rate_parts(raw: dict, sources, pr: Problems) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for spec_id, body in raw.items():
+        where = f"half_rate_parts.{spec_id}"
+        if not isinstance(body, dict) or set(body) - {"precisions", "source", "note"}:
+            pr.add(where, "must be a table of precisions, source and note")
+            continue
+        precs = body.get("precisions")
+        if not isinstance(precs, list) or not precs or any(x not in BENCH_PRECISIONS for x in precs):
+            pr.add(f"{where}.precisions", f"must list precisions of {BENCH_PRECISIONS}")
+        if body.get("source") not in sources:
+            pr.add(f"{where}.source", f"{body.get('source')!r} is not a key of [sources]")
+        if not body.get("note"):
+            pr.add(f"{where}.note", "needs a note (what the datasheet says)")
+        out[spec_id] = tuple(precs or ())
+    return out
+
+
 @lru_cache(maxsize=1)
 def _shipped() -> dict[str, Architecture]:
     return load_architectures()
 
 
+@lru_cache(maxsize=1)
+def _shipped_half_rate() -> dict[str, tuple[str, ...]]:
+    path = shipped_specs_dir() / "architectures.toml"
+    pr = Problems(str(path))
+    data = read_toml(path, pr) or {}
+    return _half_rate_parts(data.get("half_rate_parts") or {}, parse_sources(data.get("sources"), pr), pr)
+
+
+def architecture(compute_capability: str | None) -> Architecture | None:
+    return _shipped().get(compute_capability or "")
+
+
+def half_rate(spec_id: str | None) -> tuple[str, ...]:
+    """The tensor precisions a part (by spec id) runs at half its architecture's rate (the L40)."""
+    return _shipped_half_rate().get(spec_id or "", ())
+
+
 def device_peak_tflops(compute_capability: str, sm_count: int, clock_mhz: float, precision: str, *,
-                       consumer: bool = False, accumulate: str = "fp32",
+                       consumer: bool = False, accumulate: str = "fp32", spec_id: str | None = None,
                        table: dict[str, Architecture] | None = None) -> float | None:
     """SM count x ops per SM per clock x clock, in TFLOPS (TOPS for int8); None when the table has no entry.
 
     Args:
         consumer: a GeForce-class part (halves the FP32-accumulate tensor rates the table lists).
         accumulate: "fp32" (what torch uses) or "fp16" (the rate GeForce datasheets quote).
+        spec_id: the part's spec entry; a half-rate part ([half_rate_parts], the L40) halves its listed precisions.
     """
     arch = (table or _shipped()).get(compute_capability)
     if arch is None or not sm_count or not clock_mhz:
         return None
     ops = arch.ops(precision, consumer=consumer, accumulate=accumulate)
+    if ops is not None and precision in half_rate(spec_id):
+        ops /= 2
     return None if ops is None else sm_count * ops * clock_mhz / 1e6

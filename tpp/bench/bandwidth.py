@@ -20,7 +20,7 @@ class StreamArrays:
     a: object
     b: object
     c: object
-    result: list  # the last scalar of dot/read, as a 0-d tensor
+    result: list  # dot/read: their last answer, a 0-d tensor or the per-block partial sums (summed when checked)
 
     @property
     def n(self) -> int:
@@ -61,7 +61,7 @@ def verify(torch, kernel: str, arr: StreamArrays, s: float = SCALAR, sample: int
         full_a = arr.a.cpu().numpy()
         # np.sum, not np.dot: BLAS threads spin after a call and would steal the cores from the next kernel
         want = float(np.sum(full_a * arr.b.cpu().numpy())) if kernel == "dot" else float(full_a.sum())
-        got = float(arr.result[0])
+        got = float(arr.result[0].sum())
         err = abs(got - want) / (abs(want) or 1.0)
         return err <= 1e-9, err
     got, want = {

@@ -42,6 +42,10 @@ class DeviceInfo:
     cpu_logical_cpus: int | None = None
     threads: int | None = None
     notes: tuple[str, ...] = ()
+    mig_slice: bool = False                     # torch runs on a MIG slice, not the whole GPU
+    nvml_match: str | None = None               # how the NVML handle was found ("UUID GPU-...")
+    torch_uuid: str | None = None               # torch's own UUID text, as torch gives it
+    gpu_uuid: str | None = None                 # a MIG slice's parent GPU
 
     @property
     def label(self) -> str:
@@ -111,6 +115,11 @@ def cuda_device(index: int, props: dict, nvml: dict | None) -> DeviceInfo:
     notes = list(nv.get("notes", ()))
     if nvml is None:
         notes.append("NVML not available: no PCI id, clocks, bus width or telemetry")
+    mig = bool(nv.get("mig_slice")) or " MIG " in f" {props.get('name', '')} " or \
+        str(props.get("uuid", "")).upper().startswith("MIG-")
+    if mig:
+        notes.append("MIG slice: its own SM count gives the device peak; no datasheet comparison, whole-GPU "
+                     "bandwidth or classification (a slice is not the GPU); telemetry is the whole GPU's")
     cc = f"{props['major']}.{props['minor']}" if "major" in props else None
     power = nv.get("power_limit_mw")
     cuda_v = nv.get("cuda_driver_version")
@@ -119,57 +128,93 @@ def cuda_device(index: int, props: dict, nvml: dict | None) -> DeviceInfo:
     return DeviceInfo(
         "cuda", index, props.get("name") or nv.get("name") or f"cuda:{index}", cc,
         props.get("multi_processor_count"), props.get("L2_cache_size"), props.get("total_memory"),
-        _pci_hex(nv.get("pci_device_id")), nv.get("uuid") or props.get("uuid"), nv.get("name"),
+        _pci_hex(nv.get("pci_device_id")), nv.get("uuid") or _prefixed(props.get("uuid"), mig), nv.get("name"),
         nv.get("driver_version"), cuda_v, nv.get("max_sm_clock_mhz"), nv.get("max_mem_clock_mhz"),
         nv.get("memory_bus_width_bits"), nv.get("ecc_enabled"), nv.get("mig_enabled"),
-        power / 1000 if power else None, tuple(nv.get("processes", ())), notes=tuple(notes))
+        power / 1000 if power else None, tuple(nv.get("processes", ())), notes=tuple(notes),
+        mig_slice=mig, nvml_match=nv.get("nvml_match"), torch_uuid=props.get("uuid"), gpu_uuid=nv.get("gpu_uuid"))
 
 
-def torch_snapshot(torch, index: int) -> dict:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
+def _prefixed(uuid, mig: bool) -> str | None:
+    """NVML's form of a UUID (torch's may be bare): GPU-... or MIG-..."""
+    if not uuid or str(uuid)[:4].upper() in ("GPU-", "MIG-"):
+        return uuid
+    return f"{'MIG' if mig else 'GPU'}-{uuid}"
+
+
+def torch_snapshot(torch, index: int) -> dict:
+    """torch's properties of cuda:``index`` as a plain dict (uuid as text, the PCI bus id when torch has it)."""
     p = torch.cuda.get_device_properties(index)
     keys = ("name", "major", "minor", "multi_processor_count", "total_memory", "L2_cache_size")
     out = {k: getattr(p, k) for k in keys if hasattr(p, k)}
-    if hasattr(p, "uuid"):
+    if getattr(p, "uuid", None) is not None:
         out["uuid"] = str(p.uuid)
+    if all(hasattr(p, k) for k in ("pci_domain_id", "pci_bus_id", "pci_device_id")):
+        out["pci_bus_id"] = f"{p.pci_domain_id:08x}:{p.pci_bus_id:02x}:{p.pci_device_id:02x}.0"
     return out
 
 
-def nvml_snapshot(index: int) -> dict | None:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
-    """NVML's view of device ``index`` (assumes CUDA and NVML order agree: set CUDA_DEVICE_ORDER=PCI_BUS_ID)."""
-    try:
-        import pynvml as nv
+def _processes(nv, handles) -> list[dict]:
+    """Other compute processes on the device (in a container NVML gives host PIDs: this one may be listed)."""
+    for h in handles:
+        try:
+            ps = nv.nvmlDeviceGetComputeRunningProcesses(h)
+        except Exception:  # noqa: BLE001
+            continue
+        return [{"pid": p.pid, "used_memory_bytes": p.usedGpuMemory} for p in ps if p.pid != os.getpid()]
+    raise LookupError("not readable")
 
-        nv.nvmlInit()
-    except Exception:
-        return None
-    h = nv.nvmlDeviceGetHandleByIndex(index)
-    out, notes = {}, []
 
-    def get(key, fn, *args, conv=lambda x: x):
+def nvml_snapshot(props: dict, index: int) -> dict | None:
+    """NVML's view of torch's cuda:``index``, its handle found by torch's UUID (tpp.bench.nvml.resolve).
+
+    None when NVML cannot be used at all; a dict with only ``notes`` when this device is not found in NVML.
+    """
+    from tpp.bench import nvml
+
+    nv, why = nvml.load()
+    if nv is None:
+        return {"notes": [why], "unavailable": True}
+    hd, notes = nvml.resolve(nv, props.get("uuid"), props.get("pci_bus_id"), index)
+    if hd is None:
+        return {"notes": notes, "unavailable": True}
+    out = {"nvml_match": hd.how, "mig_slice": hd.mig}
+
+    def get(key, fn, *args, h=hd.gpu, conv=lambda x: x):
         try:
             out[key] = conv(fn(h, *args))
-        except Exception as exc:  # NVMLError_NotSupported and friends: record, do not fail
-            notes.append(f"NVML {key}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - NVMLError_NotSupported and friends: record, do not fail
+            notes.append(f"NVML {key}: {nvml.error_text(exc)}")
 
-    get("name", nv.nvmlDeviceGetName, conv=lambda s: s.decode() if isinstance(s, bytes) else s)
+    get("name", nv.nvmlDeviceGetName, conv=nvml.text)
     get("pci_device_id", nv.nvmlDeviceGetPciInfo, conv=lambda p: p.pciDeviceId)
-    get("uuid", nv.nvmlDeviceGetUUID, conv=lambda s: s.decode() if isinstance(s, bytes) else s)
+    get("uuid", nv.nvmlDeviceGetUUID, h=hd.device, conv=nvml.text)
+    if hd.mig:
+        get("gpu_uuid", nv.nvmlDeviceGetUUID, conv=nvml.text)
     get("max_sm_clock_mhz", nv.nvmlDeviceGetMaxClockInfo, nv.NVML_CLOCK_SM)
     get("max_mem_clock_mhz", nv.nvmlDeviceGetMaxClockInfo, nv.NVML_CLOCK_MEM)
     get("memory_bus_width_bits", nv.nvmlDeviceGetMemoryBusWidth)
     get("ecc_enabled", nv.nvmlDeviceGetEccMode, conv=lambda m: bool(m[0]))
     get("mig_enabled", nv.nvmlDeviceGetMigMode, conv=lambda m: bool(m[0]))
     get("power_limit_mw", nv.nvmlDeviceGetEnforcedPowerLimit)
-    get("processes", nv.nvmlDeviceGetComputeRunningProcesses,
-        conv=lambda ps: [{"pid": p.pid, "used_memory_bytes": p.usedGpuMemory} for p in ps if p.pid != os.getpid()])
+    get("processes", lambda _h: _processes(nv, (hd.device, hd.gpu)))
     try:
-        v = nv.nvmlSystemGetDriverVersion()
-        out["driver_version"] = v.decode() if isinstance(v, bytes) else v
+        out["driver_version"] = nvml.text(nv.nvmlSystemGetDriverVersion())
         out["cuda_driver_version"] = nv.nvmlSystemGetCudaDriverVersion()
-    except Exception as exc:
-        notes.append(f"NVML driver version: {exc}")
+    except Exception as exc:  # noqa: BLE001
+        notes.append(f"NVML driver version: {nvml.error_text(exc)}")
+    torch_bare, nvml_bare = (_bare(props.get("uuid")), _bare(out.get("uuid")))
+    if torch_bare and nvml_bare and torch_bare != nvml_bare:
+        notes.append(f"torch's UUID {props['uuid']} differs from NVML's {out['uuid']}")
     out["notes"] = notes
     return out
+
+
+def _bare(uuid) -> str | None:
+    if not uuid:
+        return None
+    u = str(uuid).strip().lower()
+    return u[4:] if u[:4] in ("gpu-", "mig-") else u
 
 
 def _torch():
@@ -194,7 +239,8 @@ def discover(device: str = "cpu") -> DeviceInfo:
     count = torch.cuda.device_count()  # pragma: no cover - needs a GPU
     if index >= count:  # pragma: no cover
         raise DeviceError(f"--device {device}: only {count} CUDA device(s) (cuda:0..cuda:{count - 1})")
-    return cuda_device(index, torch_snapshot(torch, index), nvml_snapshot(index))  # pragma: no cover
+    props = torch_snapshot(torch, index)  # pragma: no cover
+    return cuda_device(index, props, nvml_snapshot(props, index))  # pragma: no cover
 
 
 def list_devices() -> list[DeviceInfo]:

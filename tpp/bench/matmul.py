@@ -1,7 +1,8 @@
 """Matmul throughput per precision, with the recipes of BENCH_METHOD.md and a correctness check of every result.
 
-A case is built once per shape: random operands, an output re-randomised before each iteration (with the L2
-flush, outside the timed window), and a check of the last result against a float64 reference on a slice of rows.
+The shapes are in tpp.bench.plan. A case is built once per shape: random operands, an output re-randomised before
+each iteration (with the L2 flush, outside the timed window), and a check of the last result against a float64
+reference on a slice of rows.
 """
 
 from __future__ import annotations
@@ -9,18 +10,10 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-__all__ = ["MatmulCase", "build_case", "TOLERANCE", "check_result", "SHAPES"]
+__all__ = ["MatmulCase", "build_case", "TOLERANCE", "check_result"]
 
 #: Relative Frobenius error allowed against the float64 reference (int8 must be exact).
 TOLERANCE = {"fp64": 1e-10, "fp32": 1e-4, "tf32": 1e-2, "bf16": 2e-2, "fp16": 1e-2, "fp8": 2e-2, "int8": 0.0}
-
-#: Canonical (quick) and sweep shapes (M = N = K) per device kind; "tiny" is for tests (TPP_BENCH_TINY=1).
-SHAPES = {
-    "cuda": {"quick": (8192,), "sweep": (2048, 4096, 6144, 8192, 12288, 16384)},
-    "cpu": {"quick": (1024,), "sweep": (512, 1024, 2048)},
-    "tiny": {"quick": (128,), "sweep": (64, 128)},
-}
-
 
 @dataclass
 class MatmulCase:
@@ -50,7 +43,8 @@ def check_result(torch, out, a, b, precision: str, rows: int = 64) -> tuple[bool
 
 
 def _operands(torch, precision: str, m: int, n: int, k: int, dev: str, g):
-    """Random inputs in the layout the fast kernels want (B column-major for low precision)."""
+    """Random inputs in the layout the fast kernels want: B column-major (``randn(n, k).t()``) for every precision,
+    as mamf-finder does, so fp32/tf32 run the same GEMM layout as its table."""
     if precision == "int8":
         a = torch.randint(-128, 128, (m, k), dtype=torch.int8, device=dev, generator=g)
         b = torch.randint(-128, 128, (n, k), dtype=torch.int8, device=dev, generator=g).t()
@@ -62,10 +56,7 @@ def _operands(torch, precision: str, m: int, n: int, k: int, dev: str, g):
     dt = {"fp64": torch.float64, "fp32": torch.float32, "tf32": torch.float32,
           "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
     a = torch.randn(m, k, dtype=dt, device=dev, generator=g)
-    if precision in ("bf16", "fp16"):
-        b = torch.randn(n, k, dtype=dt, device=dev, generator=g).t()
-    else:
-        b = torch.randn(k, n, dtype=dt, device=dev, generator=g)
+    b = torch.randn(n, k, dtype=dt, device=dev, generator=g).t()
     return a, b, torch.empty(m, n, dtype=dt, device=dev)
 
 

@@ -42,6 +42,9 @@ class NodeConfig:
     replace: bool = False
     straggler_pct: float = grp.DEFAULT_STRAGGLER_PCT
     argv: tuple[str, ...] = ()
+    only: str | None = None                 # "matmul" or "bandwidth" (--only)
+    kernels: tuple[str, ...] = ()           # --kernel (empty: every kernel)
+    sweep_budget_s: float | None = None     # --sweep-budget (None: the default)
 
 
 def cuda_devices() -> list[str]:
@@ -85,7 +88,15 @@ def child_argv(cfg: NodeConfig, device: str, part: Path) -> list[str]:
     argv += ["--tiny"] if cfg.tiny else []
     for p in cfg.precisions:
         argv += ["--precision", p]
+    argv += ["--only", cfg.only] if cfg.only else []
+    for k in cfg.kernels:
+        argv += ["--kernel", k]
+    argv += ["--sweep-budget", f"{cfg.sweep_budget_s:g}"] if cfg.sweep and cfg.sweep_budget_s else []
     return argv
+
+
+def _measured_so_far(children) -> int:
+    return sum(len((_read_part(c.part) or {}).get("results") or []) for c in children)
 
 
 @dataclass
@@ -150,16 +161,8 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
             children.append(_Child(rank, dev, part, log, proc))
         if progress:
             progress(0, len(children), f"{len(children)} process(es) started: {', '.join(cfg.devices)}")
-        done = 0
         with sigterm_as_interrupt():
-            while done < len(children):
-                for c in children:
-                    if c.rc is None and c.proc.poll() is not None:
-                        c.rc, done = c.proc.returncode, done + 1
-                        if progress:
-                            what = "finished" if c.rc == 0 else f"stopped ({_exit_text(c.rc)})"
-                            progress(done, len(children), f"rank {c.rank} {c.device} {what}")
-                time.sleep(0.05)
+            _wait(children, progress)
     except KeyboardInterrupt:
         interrupted = True
         _stop(children)
@@ -206,6 +209,23 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
         n = sum(len(r["results"]) for r in doc["runs"])
         raise BenchInterrupted(f"interrupted: {n} result(s) of {len(doc['runs'])} run(s) {where}", doc)
     return doc
+
+
+def _wait(children: list[_Child], progress) -> None:
+    """Until every child has exited: progress for each that ends and, on a live bar, the results so far."""
+    done, shown = 0, time.monotonic()
+    while done < len(children):
+        for c in children:
+            if c.rc is None and c.proc.poll() is not None:
+                c.rc, done = c.proc.returncode, done + 1
+                if progress:
+                    what = "finished" if c.rc == 0 else f"stopped ({_exit_text(c.rc)})"
+                    progress(done, len(children), f"rank {c.rank} {c.device} {what}")
+        if getattr(progress, "live", False) and time.monotonic() - shown > 1.0:
+            shown = time.monotonic()
+            progress(done, len(children), f"{len(children) - done} running, "
+                                          f"{_measured_so_far(children)} result(s) so far")
+        time.sleep(0.05)
 
 
 def _stop(children: list[_Child]) -> None:

@@ -73,6 +73,8 @@ def summary_lines(doc: dict, json_path: str | None = None) -> list[str]:
         where = c.get("paragraph") or c.get("status")
         lines.append(f"measured TPP: {t['tpp']:,.1f} at {t['binding_precision']} ({t['label']}); "
                      f"classification: {where} as of {c.get('as_of')}")
+    elif d.get("mig_slice"):
+        lines.append(f"measured TPP: none ({t.get('label')})")
     else:
         lines.append("measured TPP: none (no correct matmul result)")
     if t.get("datasheet_tpp") is not None:
@@ -101,7 +103,7 @@ def device_rows(infos, matches) -> list[dict]:
                       f"{(info.memory_bytes or 0) / 2**30:.0f} GiB, {bw and round(bw)} GB/s theoretical, "
                       f"PCI {info.pci_device_id or '?'}, driver {info.driver_version or '?'}, "
                       f"ECC {info.ecc_enabled}, MIG {info.mig_enabled}, other processes "
-                      f"{len(info.other_processes)}")
+                      f"{len(info.other_processes)}" + (", a MIG slice" if info.mig_slice else ""))
         rows.append({"device": info.label, "name": info.name, "spec": m.spec.id if m.spec else "-",
                      "matched by": m.how if m.spec else "-", "details": detail})
     return rows

@@ -23,7 +23,9 @@ __all__ = ["SCHEMA_VERSION", "METHOD_VERSION", "GROUP_KIND", "ResultWriter", "re
 
 SCHEMA_VERSION = "1.1"
 #: Bumped when the measuring method changes (timing, flush, sizes, counting): results across versions differ.
-METHOD_VERSION = 1
+#: 1: first release. 2: device warm-up, untimed first call, time-based windows, telemetry inside the timed window
+#: only (10 ms), column-major B for every precision, dot/read time the kernel only, the STREAM scalar in float64.
+METHOD_VERSION = 2
 
 TOP_KEYS = ("schema_version", "meta", "device", "results", "tpp")
 RESULT_KEYS = ("tag", "kind", "label", "shape", "bytes", "dtype", "kernel", "unit", "seconds", "warmup_seconds",

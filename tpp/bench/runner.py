@@ -11,12 +11,14 @@ import platform
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tpp.bench import bandwidth as bw
 from tpp.bench import matmul as mm
-from tpp.bench.arch import BENCH_PRECISIONS, device_peak_tflops
+from tpp.bench import plan as pl
+from tpp.bench.arch import BENCH_PRECISIONS, architecture, device_peak_tflops
 from tpp.bench.backend import is_oom, make_backend
 from tpp.bench.devices import discover, match_spec
 from tpp.bench.errors import BenchInterrupted, InputError
@@ -24,7 +26,7 @@ from tpp.bench.results import METHOD_VERSION, SCHEMA_VERSION, ResultWriter, utc_
 from tpp.bench.stats import matmul_flops, stream_bytes
 from tpp.bench.timing import Budget, measure
 
-__all__ = ["BenchConfig", "run_bench", "budgets", "SLOW_FRACTION"]
+__all__ = ["BenchConfig", "run_bench", "SLOW_FRACTION"]
 
 #: On the CPU, a precision running below this fraction of fp32's speed (emulated bf16/fp16/fp8) is skipped.
 SLOW_FRACTION = 1 / 8
@@ -37,28 +39,30 @@ class BenchConfig:
     quick: bool = False
     sweep: bool = False
     precisions: tuple[str, ...] = ()      # empty: every precision
-    kernels: tuple[str, ...] = bw.KERNELS
-    matmul: bool = True                   # False: bandwidth kernels only (the pytest plugin's runner)
+    kernels: tuple[str, ...] = bw.KERNELS  # empty: no bandwidth kernel (--only matmul)
+    matmul: bool = True                   # False: bandwidth kernels only (--only bandwidth, the pytest plugin)
     json_path: str | None = None
     replace: bool = False
     tiny: bool = False                    # tiny sizes for tests (TPP_BENCH_TINY=1)
     argv: tuple[str, ...] = field(default_factory=lambda: tuple(sys.argv))
+    sweep_budget_s: float = 900.0         # --sweep: matmul shapes not started by then are skipped, saying so
+    warmup_s: float | None = None         # device warm-up before the first timed shape (None: the mode's)
 
     def __post_init__(self):
         bad = [p for p in self.precisions if p not in BENCH_PRECISIONS]
         if bad:
             raise InputError(f"--precision {bad[0]!r}: choose from {', '.join(BENCH_PRECISIONS)}")
+        bad = [k for k in self.kernels if k not in bw.KERNELS]
+        if bad:
+            raise InputError(f"--kernel {bad[0]!r}: choose from {', '.join(bw.KERNELS)}")
         if self.quick and self.sweep:
             raise InputError("--quick and --sweep exclude each other")
+        if not self.matmul and not self.kernels:
+            raise InputError("nothing to measure: no matmul and no bandwidth kernel")
 
-
-def budgets(cfg: BenchConfig) -> tuple[Budget, Budget]:
-    """(matmul, bandwidth) budgets: tiny for tests, short for --quick, BabelStream-like 100 runs otherwise."""
-    if cfg.tiny:
-        return Budget(1, 3, 5, 0.01), Budget(1, 3, 5, 0.01)
-    if cfg.quick:
-        return Budget(2, 5, 50, 0.5), Budget(1, 5, 50, 0.5)
-    return Budget(3, 10, 200, 2.0), Budget(1, 10, 100, 2.0)
+    @property
+    def mode(self) -> str:
+        return "tiny" if self.tiny else "quick" if self.quick else "sweep" if self.sweep else "default"
 
 
 # --------------------------------------------------------------------------------------------- metadata
@@ -83,9 +87,21 @@ def _meta(torch, info, cfg: BenchConfig) -> dict:
     return {"tpp_version": __version__, "torch_version": torch.__version__, "cuda_version": torch.version.cuda,
             "driver_version": info.driver_version, "python_version": platform.python_version(),
             "argv": list(cfg.argv), "host": socket.gethostname(), "start_time": utc_now(), "end_time": None,
-            "method_version": METHOD_VERSION, "git": _git(), "interrupted": False,
-            "mode": "tiny" if cfg.tiny else "quick" if cfg.quick else "sweep" if cfg.sweep else "default",
-            "timer": "cuda-events" if info.kind == "cuda" else "perf_counter"}
+            "method_version": METHOD_VERSION, "git": _git(), "interrupted": False, "mode": cfg.mode,
+            "timer": "cuda-events" if info.kind == "cuda" else "perf_counter", "tf32": _tf32_settings(torch),
+            "device_warmup_s": None}
+
+
+#: Environment variables that force TF32 into fp32 matmuls behind torch's back (cuBLAS; torch's override).
+TF32_ENV = ("NVIDIA_TF32_OVERRIDE", "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE")
+
+
+def _tf32_settings(torch) -> dict:
+    try:
+        mode = torch.backends.cuda.matmul.fp32_precision
+    except Exception:  # noqa: BLE001 - torch < 2.9
+        mode = None
+    return {"fp32_precision": mode, **{k: os.environ.get(k) for k in TF32_ENV}}
 
 
 # --------------------------------------------------------------------------------------------- one result
@@ -116,8 +132,8 @@ def _pct(x, ref):
 
 def _fill(r: dict, meas, scale: float, telemetry: dict, correct: bool, err: float) -> dict:
     r.update(seconds=list(meas.seconds), warmup_seconds=list(meas.warmup_seconds), median=meas.rate("median", scale),
-             best=meas.rate("best", scale), iqr_over_median=meas.iqr_over_median, telemetry=telemetry,
-             correct=correct, relative_error=err)
+             best=meas.rate("best", scale), mean=meas.rate("mean", scale), iqr_over_median=meas.iqr_over_median,
+             telemetry=telemetry, correct=correct, relative_error=err, first_call_seconds=meas.first_call_seconds)
     r["tag"] = _tag(r)
     r["warnings"] = r["warnings"] + meas.warnings() + list(telemetry.get("flags", []))
     if not correct:
@@ -131,64 +147,101 @@ class _Run:
     def __init__(self, torch, cfg: BenchConfig, info, spec, writer, progress):
         self.torch, self.cfg, self.info, self.spec = torch, cfg, info, spec
         self.backend = make_backend(torch, info, flush_bytes=(1 << 20) if cfg.tiny else None)
-        self.mm_budget, self.bw_budget = budgets(cfg)
+        self.mm_budget, self.bw_budget = pl.budgets(cfg.mode)
         self.writer, self.progress = writer, progress
         self._slow: dict[str, str | None] = {}
         self.consumer = bool(spec and spec.marketed_for == "consumer") or "geforce" in info.name.lower()
+        self.mig = bool(info.mig_slice)
 
     # ---- peaks
-    def datasheet(self, precision: str) -> float | None:
-        if self.spec is None:
-            return None
+    def datasheet(self, precision: str) -> tuple[float | None, list[str]]:
+        """The datasheet rate to compare with, and notes. A MIG slice has none (a slice is not the GPU); a
+        GeForce datasheet's FP16-accumulate rate is halved to the FP32-accumulate rate torch runs."""
+        if self.spec is None or self.mig:
+            return None, []
         if precision == "fp64":  # torch.mm uses the FP64 tensor cores where there are some
-            return self.spec.rate("fp64_tensor") or self.spec.rate("fp64")
-        return self.spec.rate(precision)
+            return self.spec.rate("fp64_tensor") or self.spec.rate("fp64"), []
+        ds = self.spec.rate(precision)
+        arch = architecture(self.info.compute_capability)
+        if not (ds and self.consumer and arch and precision in arch.consumer_fp32_accumulate_halved):
+            return ds, []
+        peak = self.device_peak_at_max(precision)
+        if peak is None:
+            return ds, [f"datasheet {ds:g} may be the FP16-accumulate rate (GeForce); torch accumulates in FP32 "
+                        "at half that rate (no clock to tell which)"]
+        if ds > 1.3 * peak:  # twice the FP32-accumulate peak at NVML's max clock: the FP16-accumulate figure
+            return ds / 2, [f"datasheet {ds:g} is the FP16-accumulate rate (GeForce); compared with the "
+                            f"FP32-accumulate rate {ds / 2:g} that torch runs"]
+        return ds, []
+
+    def device_peak_at_max(self, precision: str) -> float | None:
+        i = self.info
+        if i.kind != "cuda":
+            return None
+        return device_peak_tflops(i.compute_capability, i.sm_count, i.max_sm_clock_mhz, precision,
+                                  consumer=self.consumer, spec_id=self.spec.id if self.spec else None)
 
     def device_peak(self, precision: str, telemetry: dict) -> dict | None:
         i = self.info
         if i.kind != "cuda":
             return None
-        at_max = device_peak_tflops(i.compute_capability, i.sm_count, i.max_sm_clock_mhz, precision,
-                                    consumer=self.consumer)
+        at_max = self.device_peak_at_max(precision)
         sampled = (telemetry.get("sm_clock_mhz") or {}).get("median")
-        at_sampled = device_peak_tflops(i.compute_capability, i.sm_count, sampled, precision, consumer=self.consumer)
+        at_sampled = device_peak_tflops(i.compute_capability, i.sm_count, sampled, precision, consumer=self.consumer,
+                                        spec_id=self.spec.id if self.spec else None)
         if at_max is None and at_sampled is None:
             return None
         return {"at_max_clock": at_max, "max_clock_mhz": i.max_sm_clock_mhz, "at_sampled_clock": at_sampled,
                 "sampled_clock_mhz": sampled, "consumer_fp32_accumulate": self.consumer}
 
+    def slow_fp64(self) -> bool:
+        peak = self.device_peak_at_max("fp64")
+        return peak is not None and peak < pl.SLOW_FP64_TFLOPS
+
     # ---- tasks
-    def matmul(self, precision: str, size: int, fast_accum: bool = False) -> dict:
+    def matmul(self, precision: str, shape: tuple, fast_accum: bool = False) -> dict:
+        ds, notes = self.datasheet(precision)
         r = _blank("matmul", _mm_label(precision, fast_accum), dtype=precision, fast_accum=fast_accum,
-                   datasheet=self.datasheet(precision))
+                   datasheet=ds, warnings=notes)
+        if ds is not None and ds != (self.spec.rate(precision) if self.spec else None) and precision != "fp64":
+            r["datasheet_published"] = self.spec.rate(precision)
         why = self.backend.unsupported(precision)
         if why:
             return {**r, "skipped": why}
+        if precision == "fp64" and self.slow_fp64() and max(shape) > pl.SLOW_FP64_SIZE:
+            shape = (pl.SLOW_FP64_SIZE,) * 3
+        shape = tuple(shape)
         for attempt in range(OOM_RETRIES + 1):
             try:
-                return self._matmul_once(r, precision, size, fast_accum)
+                return self._matmul_once(r, precision, shape, fast_accum)
             except Exception as exc:  # noqa: BLE001 - report any failure of one task, keep the run going
-                if not is_oom(exc):
-                    return {**r, "shape": [size] * 3, "skipped": f"torch cannot run it here: {first_line(exc)}"}
-                self.backend.free()
-                if attempt == OOM_RETRIES:
-                    return {**r, "skipped": f"out of memory down to {size}^3"}
-                r["warnings"].append(f"out of memory at {size}^3: retried at {size // 2}^3")
-                size //= 2
+                failure = None if is_oom(exc) else first_line(exc)  # text only: the traceback is let go
+            if failure is not None:
+                sticky = " (a CUDA error is sticky: the tasks after it may fail too)" if "CUDA error" in failure else ""
+                return {**r, "shape": list(shape), "skipped": f"torch cannot run it here: {failure}{sticky}"}
+            self.backend.free()  # outside the except block: the traceback no longer holds the tensors
+            dims = "x".join(map(str, shape))
+            if attempt == OOM_RETRIES:
+                return {**r, "skipped": f"out of memory down to {dims}"}
+            shape = tuple(max(16, d // 2) for d in shape)
+            r["warnings"].append(f"out of memory at {dims}: retried at {'x'.join(map(str, shape))}")
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _matmul_once(self, r: dict, precision: str, size: int, fast_accum: bool) -> dict:
-        torch = self.torch
-        case = mm.build_case(torch, self.backend, precision, size, size, size, fast_accum=fast_accum)
+    def _matmul_once(self, r: dict, precision: str, shape: tuple, fast_accum: bool) -> dict:
+        torch, (m, n, k) = self.torch, shape
+        case = mm.build_case(torch, self.backend, precision, m, n, k, fast_accum=fast_accum)
         r["shape"] = case.shape
         with mm.precision_context(torch, self.backend, precision):
             sampler = self.backend.sampler()
-            with sampler:
-                meas = measure(self.backend.clock, case.run, matmul_flops(size, size, size), self.mm_budget,
-                               case.before)
+            meas = measure(self.backend.clock, case.run, matmul_flops(m, n, k), self.mm_budget, case.before,
+                           window=sampler)
             ok, err = case.verify()
         tel = sampler.summary()
         _fill(r, meas, 1e12, tel, ok, err)
+        if not ok and precision == "fp32":
+            forced = [f"{k}={os.environ[k]}" for k in TF32_ENV if os.environ.get(k) not in (None, "", "0")]
+            r["warnings"].append("TF32 leak? fp32 is off by a TF32-sized error" + (
+                f" and {', '.join(forced)} forces TF32" if forced else ""))
         r["percent_of_datasheet"] = _pct(r["best"], r["datasheet"])
         r["device_peak"] = self.device_peak(precision, tel)
         r["percent_of_device_peak"] = _pct(r["best"], (r["device_peak"] or {}).get("at_max_clock"))
@@ -218,6 +271,26 @@ class _Run:
                     f"run time")
         return None
 
+    def device_warmup(self) -> float:
+        """bf16 (fp16, fp32 on older parts) matmuls for the mode's warm-up time; returns the seconds spent."""
+        secs = self.cfg.warmup_s if self.cfg.warmup_s is not None else pl.device_warmup_s(self.cfg.mode,
+                                                                                           self.backend.kind)
+        if secs <= 0:
+            return 0.0
+        p = next(x for x in ("bf16", "fp16", "fp32") if not self.backend.unsupported(x))
+        t0 = time.monotonic()
+        try:
+            case = mm.build_case(self.torch, self.backend, p, 8192, 8192, 8192)
+            while time.monotonic() - t0 < secs:
+                for _ in range(20):
+                    case.run()
+                self.backend.clock.sync()
+            del case
+        except Exception:  # noqa: BLE001 - the tasks themselves report what fails
+            pass
+        self.backend.free()
+        return round(time.monotonic() - t0, 2)
+
     def bandwidth(self, kernels):
         """Yield one result per kernel (a generator: each is saved before the next runs)."""
         torch, n = self.torch, bw.array_elements(self.backend, self.cfg.tiny, self.cfg.quick)
@@ -228,17 +301,25 @@ class _Run:
                 break
             except Exception as exc:  # noqa: BLE001
                 if not is_oom(exc):
-                    raise
-                self.backend.free()
-                warnings.append(f"out of memory at {n} doubles per array: retried at {n // 2}")
-                n //= 2
+                    yield from self._bw_skipped(kernels, f"torch cannot allocate the arrays: {first_line(exc)}")
+                    return
+            self.backend.free()
+            warnings.append(f"out of memory at {n} doubles per array: retried at {n // 2}")
+            n //= 2
         else:
-            for k in kernels:
-                yield _blank("bandwidth", k, kernel=k, skipped=f"out of memory down to {n * 2} doubles per array")
+            yield from self._bw_skipped(kernels, f"out of memory down to {n * 2} doubles per array")
             return
-        ops = self._stream_ops(arr)
+        try:
+            ops = self._stream_ops(arr)
+        except Exception as exc:  # noqa: BLE001 - no triton, or it cannot load here: the run goes on
+            yield from self._bw_skipped(kernels, f"triton cannot run it here: {first_line(exc)}")
+            return
         for k in kernels:
             yield self._bandwidth_one(k, ops[k], arr, list(warnings))
+
+    def _bw_skipped(self, kernels, why: str):
+        for k in kernels:
+            yield _blank("bandwidth", k, kernel=k, skipped=why)
 
     def _stream_ops(self, arr) -> dict:
         if self.backend.kind == "cuda":  # pragma: no cover - needs a GPU
@@ -250,12 +331,18 @@ class _Run:
     def _bandwidth_one(self, kernel: str, op, arr, warnings: list[str]) -> dict:
         nbytes = stream_bytes(kernel, arr.n)
         ds = self.spec.memory_bandwidth_gbps.value if self.spec and self.spec.memory_bandwidth_gbps else None
+        ds, theo = (None, None) if self.mig else (ds, self.info.theoretical_bandwidth_gbps)
         r = _blank("bandwidth", kernel, kernel=kernel, bytes=nbytes, elements=arr.n, datasheet=ds, warnings=warnings,
-                   device_peak=self.info.theoretical_bandwidth_gbps)
-        sampler = self.backend.sampler()
-        with sampler:
-            meas = measure(self.backend.clock, op, nbytes, self.bw_budget)
-        ok, err = bw.verify(self.torch, kernel, arr)
+                   device_peak=theo)
+        try:
+            sampler = self.backend.sampler()
+            meas = measure(self.backend.clock, op, nbytes, self.bw_budget, window=sampler)
+            ok, err = bw.verify(self.torch, kernel, arr)
+        except Exception as exc:  # noqa: BLE001 - a compile or launch error of one kernel: skip it, go on
+            if is_oom(exc):
+                self.backend.free()
+            lib = "triton" if self.backend.kind == "cuda" else "torch"
+            return {**r, "skipped": f"{lib} cannot run it here: {first_line(exc)}"}
         _fill(r, meas, 1e9, sampler.summary(), ok, err)
         r["percent_of_datasheet"] = _pct(r["best"], ds)
         r["percent_of_device_peak"] = _pct(r["best"], r["device_peak"])
@@ -270,23 +357,21 @@ def first_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------- the run
 
 def _plan(run: _Run) -> list[tuple]:
-    cfg, kind = run.cfg, run.backend.kind
-    shapes = mm.SHAPES["tiny" if cfg.tiny else kind]["sweep" if cfg.sweep else "quick"]
-    tasks = []
-    for p in (cfg.precisions or BENCH_PRECISIONS) if cfg.matmul else ():
-        for size in shapes:
-            tasks.append(("matmul", p, size, False))
-            if p == "fp8":
-                tasks.append(("matmul", p, size, True))
-    if cfg.kernels:
-        tasks.append(("bandwidth", tuple(cfg.kernels)))
-    return tasks
+    cfg = run.cfg
+    return pl.plan(cfg.mode, run.backend.kind, cfg.precisions or BENCH_PRECISIONS, cfg.kernels, matmul=cfg.matmul,
+                   slow_fp64=run.slow_fp64())
 
 
-def _task_label(t: tuple) -> str:
-    if t[0] == "matmul":
-        return f"matmul {t[1]}{' fast-accum' if t[3] else ''} {t[2]}x{t[2]}x{t[2]}"
-    return f"bandwidth {', '.join(t[1])}"
+def _task(run: _Run, t: tuple, deadline: float | None):
+    """The results of one planned task (a list, or the bandwidth generator)."""
+    if t[0] != "matmul":
+        return run.bandwidth(t[1])
+    skip = run.cpu_slow(t[1])
+    if skip is None and deadline is not None and time.monotonic() > deadline:
+        skip = f"--sweep budget ({run.cfg.sweep_budget_s:g} s) spent before this shape"
+    if skip:
+        return [_blank("matmul", _mm_label(t[1], t[3]), dtype=t[1], fast_accum=t[3], shape=list(t[2]), skipped=skip)]
+    return [run.matmul(t[1], t[2], t[3])]
 
 
 def measured_tpp(doc: dict, spec, as_of=None) -> dict:
@@ -306,6 +391,10 @@ def measured_tpp(doc: dict, spec, as_of=None) -> dict:
     if spec is not None:
         out["datasheet_tpp"] = api.classify(spec, as_of).tpp
     if not rates:
+        return out
+    if doc["device"].get("mig_slice"):
+        out["label"] = ("measured on a MIG slice (a part of the GPU): not classified as the GPU; measure the whole "
+                        "GPU with MIG disabled")
         return out
     bws = [r["best"] for r in doc["results"] if r["kind"] == "bandwidth" and r.get("correct") and r.get("best")]
     area = metrics.applicable_die_area(spec.dies).area_mm2 if spec is not None else None
@@ -332,7 +421,7 @@ def run_bench(cfg: BenchConfig, progress=None, db=None, on_save=None) -> dict:
     """Run the benchmark and return the result document (also written to ``cfg.json_path`` after each result).
 
     Args:
-        progress: called as progress(done, total, label) before each task (the CLI's live line).
+        progress: called as progress(done, total, label) before each matmul and each bandwidth kernel (the bar).
         on_save: called with the document each time it is saved (torchrun ranks stream it to rank 0).
     Raises:
         DeviceError when the device is not there, InputError for bad options or output path,
@@ -358,21 +447,23 @@ def run_bench(cfg: BenchConfig, progress=None, db=None, on_save=None) -> dict:
 
     save(doc)
     tasks = _plan(run)
+    steps = [[pl.task_label(t)] if t[0] == "matmul" else [f"bandwidth {k}" for k in t[1]] for t in tasks]
+    total, done = sum(map(len, steps)), 0
+    show = progress or (lambda *a: None)
     try:
-        for i, t in enumerate(tasks):
-            if progress:
-                progress(i, len(tasks), _task_label(t))
-            if t[0] == "matmul":
-                slow = run.cpu_slow(t[1])
-                res = [(_blank("matmul", _mm_label(t[1], t[3]), dtype=t[1], fast_accum=t[3], skipped=slow)
-                        if slow else run.matmul(t[1], t[2], t[3]))]
-            else:
-                res = run.bandwidth(t[1])
-            for r in res:
+        if run.backend.kind == "cuda" and not cfg.tiny:
+            show(0, total, "device warm-up")
+        doc["meta"]["device_warmup_s"] = run.device_warmup()
+        deadline = time.monotonic() + cfg.sweep_budget_s if cfg.sweep else None
+        for t, labels in zip(tasks, steps, strict=True):
+            show(done, total, labels[0])
+            for j, r in enumerate(_task(run, t, deadline)):  # one result per step; each saved before the next
                 doc["results"].append(r)
                 save(doc)
-        if progress:
-            progress(len(tasks), len(tasks), "done")
+                done += 1
+                if j + 1 < len(labels):
+                    show(done, total, labels[j + 1])
+        show(total, total, "done")
     except KeyboardInterrupt:
         doc["meta"].update(interrupted=True, end_time=utc_now())
         save(doc)

@@ -41,6 +41,7 @@ class Measurement:
     seconds: tuple[float, ...]
     work: float
     warmup_seconds: tuple[float, ...] = ()
+    first_call_seconds: float | None = None     # the untimed first call (JIT compile, heuristics), host time
 
     def __post_init__(self):
         if not self.seconds or any(s <= 0 for s in self.seconds):
@@ -60,8 +61,8 @@ class Measurement:
         return (hi - lo) / self.median_s
 
     def rate(self, which: str = "median", scale: float = 1e12) -> float:
-        """Work per second at the median or best time, divided by ``scale`` (1e12: TFLOPS; 1e9: GB/s)."""
-        t = self.median_s if which == "median" else self.best_s
+        """Work per second at the median, best or mean time, divided by ``scale`` (1e12: TFLOPS; 1e9: GB/s)."""
+        t = {"median": self.median_s, "best": self.best_s, "mean": statistics.fmean(self.seconds)}[which]
         return self.work / t / scale
 
     def warnings(self) -> list[str]:

@@ -6,6 +6,7 @@ at least ``min_iters`` samples, at most ``max_iters``, about ``budget_s`` second
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ class CpuClock:
 
     name = "perf_counter"
 
+    def sync(self) -> None:
+        pass
+
     def time(self, fn, n: int, before=None) -> list[float]:
         out = []
         for _ in range(n):
@@ -30,13 +34,16 @@ class CpuClock:
         return out
 
 
-class CudaClock:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
+class CudaClock:  # on a GPU: scripts/gpu_check.py; on the CPU: a fake torch (tests/test_bench_backend.py)
     """A CUDA event pair per iteration, recorded around the work only (the L2 flush stays outside)."""
 
     name = "cuda-events"
 
     def __init__(self, torch):
         self.torch = torch
+
+    def sync(self) -> None:
+        self.torch.cuda.synchronize()
 
     def time(self, fn, n: int, before=None) -> list[float]:
         ev = self.torch.cuda.Event
@@ -54,7 +61,7 @@ class CudaClock:  # pragma: no cover - needs a GPU (scripts/gpu_check.py)
 
 @dataclass(frozen=True)
 class Budget:
-    """How long to measure. Defaults: 2 warm-ups, 5..100 timed iterations, about 1 s of timed work."""
+    """How long to measure: warm-ups, then min..max timed iterations sized to about ``seconds`` of timed work."""
 
     warmup: int = 2
     min_iters: int = 5
@@ -62,10 +69,23 @@ class Budget:
     seconds: float = 1.0
 
 
-def measure(clock, fn, work: float, budget: Budget, before=None) -> Measurement:
-    """Warm up, size the run to the budget from the warm-up times, then time each iteration."""
-    warm = clock.time(fn, max(budget.warmup, 1), before)
-    est = min(warm[1:] or warm)
+def measure(clock, fn, work: float, budget: Budget, before=None, window=None) -> Measurement:
+    """One untimed first call (a JIT compile, cuBLAS's heuristics, lazy allocation), then the warm-ups, the count
+    sized from the warm-ups (never from the first call), then each timed iteration.
+
+    Args:
+        window: a context manager around the timed iterations only (the telemetry sampler).
+    """
+    first = time.perf_counter()
+    if before is not None:
+        before()
+    fn()
+    clock.sync()
+    first = time.perf_counter() - first
+    warm = clock.time(fn, max(budget.warmup, 2), before)
+    est = sorted(warm)[len(warm) // 2]  # the median warm-up: one slow straggler does not shrink the count
     n = int(budget.seconds / est) if est > 0 else budget.max_iters
     n = max(budget.min_iters, min(budget.max_iters, n))
-    return Measurement(tuple(clock.time(fn, n, before)), work, tuple(warm))
+    with window if window is not None else contextlib.nullcontext():
+        seconds = clock.time(fn, n, before)
+    return Measurement(tuple(seconds), work, tuple(warm), first_call_seconds=first)

@@ -165,7 +165,7 @@ def system(ctx, spec, as_of, as_json, fmt):
 @click.pass_context
 @handle_errors
 def fleet(ctx, inventory, as_of, as_json, fmt):
-    """Totals of an inventory CSV (chip,count[,destination,date]): TPP, H100-equivalents, quotas, the 50% test.
+    """Totals of a ledger CSV (chip,count[,destination,date,buyer_hq]): TPP, licences, quotas, the 50% test.
 
     \b
     Example:
@@ -180,6 +180,9 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
     if as_json:
         return echo_json(f.as_dict())
     echo_table(f.table_rows(), fmt)
+    if f.shipments:
+        click.echo()
+        echo_table(f.licence_rows(), fmt)
     for line in f.summary_lines():
         echo_note(line, fmt)
 

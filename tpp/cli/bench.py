@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 
 import click
@@ -11,21 +10,7 @@ import click
 from tpp.cli.common import echo_policy_report, handle_errors
 
 __all__ = ["devices", "bench"]
-
-os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # CUDA and NVML indices agree
-
-
-class _Progress:
-    """A live line on stderr ('[3/9] matmul bf16 8192x8192x8192'), only when stderr is a terminal."""
-
-    def __init__(self):
-        self.on = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        if self.on:
-            end = "\n" if done == total else ""
-            click.echo(f"\r\033[K[{done}/{total}] {label}", err=True, nl=False)
-            click.echo(end, err=True, nl=False)
+# CUDA_DEVICE_ORDER=PCI_BUS_ID is set by tpp.bench itself (imported by every command here before torch)
 
 
 @click.command()
@@ -49,8 +34,21 @@ def devices():
 @click.command()
 @click.option("--device", default="cuda", show_default=True,
               help="cpu, cuda or cuda:N (under torchrun, cuda means each rank's cuda:LOCAL_RANK).")
-@click.option("--quick", is_flag=True, help="Canonical shapes and short runs (about a minute on an H100).")
-@click.option("--sweep", is_flag=True, help="Search matmul shapes for the maximum achievable.")
+@click.option("--quick", is_flag=True,
+              help="The canonical 8192^3 shape, ~1 s per precision and ~0.5 s per bandwidth kernel after a 5 s "
+                   "warm-up: an estimated 30-60 s on an H100 with start-up (not yet timed on a GPU); 20-60 s on a "
+                   "2-core CPU VM (1024^3). Default mode: 2 s / 1 s windows after a 15 s warm-up.")
+@click.option("--sweep", is_flag=True,
+              help="Search matmul shapes for the maximum: the canonical one, mamf-finder's best non-square shapes "
+                   "(e.g. 2048x2048x13312, 1280x4096x12032), long-K and square ones, 0.5 s each after a 30 s "
+                   "warm-up, shape by shape until --sweep-budget.")
+@click.option("--sweep-budget", type=click.FloatRange(1), default=900.0, show_default=True, metavar="SECONDS",
+              help="--sweep: matmul shapes not started by then are skipped, saying so.")
+@click.option("--only", type=click.Choice(["matmul", "bandwidth"]),
+              help="Measure only the matmuls or only the memory bandwidth.")
+@click.option("--kernel", "kernels", multiple=True,
+              type=click.Choice(["copy", "mul", "add", "triad", "dot", "read", "write"]),
+              help="Only this bandwidth kernel (repeatable; default: all seven).")
 @click.option("--precision", "precisions", multiple=True,
               type=click.Choice(["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8"]),
               help="Only this precision (repeatable; default: all).")
@@ -74,8 +72,8 @@ def devices():
               help="Distributed: how long a rank waits for the others to join or to finish.")
 @click.option("--tiny", is_flag=True, hidden=True, envvar="TPP_BENCH_TINY", help="Tiny sizes (tests only).")
 @handle_errors
-def bench(device, quick, sweep, precisions, json_path, replace, policy_path, baseline_dir, all_gpus, device_list,
-          straggler_pct, distributed, dist_timeout, tiny):
+def bench(device, quick, sweep, sweep_budget, only, kernels, precisions, json_path, replace, policy_path,
+          baseline_dir, all_gpus, device_list, straggler_pct, distributed, dist_timeout, tiny):
     """Measure the local accelerator: matmul per precision, memory bandwidth, measured TPP and its class.
 
     With --all-gpus, every GPU of the node is measured at once (one process each) into one group file, with
@@ -88,11 +86,13 @@ def bench(device, quick, sweep, precisions, json_path, replace, policy_path, bas
         tpp bench --quick
         tpp bench --device cpu --quick
         tpp bench --precision bf16 --precision fp8 --sweep --json h100.json
+        tpp bench --only bandwidth --kernel triad --kernel read
         tpp bench --quick --json run.json --policy lab.toml
         tpp bench --all-gpus --quick --json node.json --policy lab.toml
         torchrun --nnodes 4 --nproc-per-node 8 --rdzv-backend c10d --rdzv-endpoint HEAD:29500 \\
             -m tpp bench --quick --json cluster.json
     """
+    from tpp.bench.progress import make_progress
     from tpp.bench.runner import BenchConfig
     from tpp.errors import InputError
 
@@ -113,21 +113,23 @@ def bench(device, quick, sweep, precisions, json_path, replace, policy_path, bas
                          "per GPU (pass --no-distributed to run --all-gpus inside one task)")
     if all_gpus and device_list:
         raise InputError("--all-gpus and --devices exclude each other")
-    cfg = BenchConfig(device, quick, sweep, tuple(precisions), json_path=json_path, replace=replace, tiny=tiny,
-                      argv=tuple(sys.argv))
+    matmul, kernels = _parts(only, kernels, precisions)
+    cfg = BenchConfig(device, quick, sweep, tuple(precisions), kernels=kernels, matmul=matmul, json_path=json_path,
+                      replace=replace, tiny=tiny, argv=tuple(sys.argv), sweep_budget_s=sweep_budget)
     if all_gpus or device_list:
         from tpp.bench import node
 
         devs = node.parse_devices(device_list) if device_list else tuple(node.cuda_devices())
         ncfg = node.NodeConfig(devs, quick, sweep, tuple(precisions), tiny, json_path, replace, straggler_pct,
-                               tuple(sys.argv))
-        with _report_interrupted(json_path):
-            doc = node.run_node(ncfg, progress=_NodeProgress())
+                               tuple(sys.argv), only=only, kernels=tuple(kernels) if kernels != _ALL else (),
+                               sweep_budget_s=sweep_budget)
+        with _report_interrupted(json_path), make_progress("tpp bench --all-gpus") as bar:
+            doc = node.run_node(ncfg, progress=bar if bar.live else _NodeProgress())
         _group_output(doc, json_path, policy, policy_path, baseline_dir)
     elif denv is not None:
-        with _report_interrupted(json_path):
-            doc = dd.run_distributed(cfg, denv, progress=_Progress(), timeout_s=dist_timeout,
-                                     straggler_pct=straggler_pct)
+        # one bar, rank 0's: every local rank shares the launcher's terminal
+        with _report_interrupted(json_path), make_progress(f"rank {denv.rank}", enabled=denv.rank == 0) as bar:
+            doc = dd.run_distributed(cfg, denv, progress=bar, timeout_s=dist_timeout, straggler_pct=straggler_pct)
         if denv.rank == 0:
             _group_output(doc, json_path, policy, policy_path, baseline_dir)
         else:
@@ -136,11 +138,25 @@ def bench(device, quick, sweep, precisions, json_path, replace, policy_path, bas
     else:
         from tpp.bench.signals import sigterm_as_interrupt
 
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), make_progress("tpp bench") as bar:
             from tpp.bench.runner import run_bench
 
-            doc = run_bench(cfg, progress=_Progress())
+            doc = run_bench(cfg, progress=bar)
         _single_output(doc, json_path, policy, policy_path, baseline_dir)
+
+
+_ALL = ("copy", "mul", "add", "triad", "dot", "read", "write")
+
+
+def _parts(only, kernels, precisions) -> tuple[bool, tuple[str, ...]]:
+    """(measure matmuls?, bandwidth kernels) from --only, --kernel and --precision."""
+    from tpp.errors import InputError
+
+    if only == "matmul" and kernels:
+        raise InputError("--only matmul and --kernel exclude each other")
+    if only == "bandwidth" and precisions:
+        raise InputError("--only bandwidth and --precision exclude each other")
+    return only != "bandwidth", () if only == "matmul" else tuple(kernels) or _ALL
 
 
 @contextlib.contextmanager
@@ -157,7 +173,7 @@ def _report_interrupted(json_path):
 
 
 class _NodeProgress:
-    """One line per process that ends ('[3/8] rank 2 cuda:2 finished'), on stderr."""
+    """Without a terminal: one line per process that ends ('[3/8] rank 2 cuda:2 finished'), on stderr (a log)."""
 
     def __call__(self, done: int, total: int, label: str) -> None:
         click.echo(f"[{done}/{total}] {label}", err=True)

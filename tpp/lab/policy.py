@@ -37,7 +37,8 @@ __all__ = ["PRECISION_KEYS", "THROTTLING", "BaselinePolicy", "Policy", "parse_po
 #: and ``bandwidth`` for every bandwidth kernel (against the datasheet memory bandwidth).
 PRECISION_KEYS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "bandwidth")
 #: The NVML clocks-event reasons that mean the clock was held down (tpp.bench.telemetry.THROTTLING).
-THROTTLING = ("sw_power_cap", "hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown", "hw_power_brake_slowdown")
+#: sw_power_cap is not among them: a dense GEMM at the power limit is power-limited (informational), not throttled.
+THROTTLING = ("hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown", "hw_power_brake_slowdown")
 
 
 @dataclass(frozen=True)
@@ -199,11 +200,11 @@ def _throttle_reasons(tel) -> list[str]:
     if not isinstance(tel, dict):
         return []
     reasons = tel.get("throttle_reasons")
-    out = [str(r) for r in reasons] if isinstance(reasons, list) else []
+    out = [str(r) for r in reasons if str(r) != "sw_power_cap"] if isinstance(reasons, list) else []
     out += [r for r in tel.get("clocks_event_reasons") or [] if r in THROTTLING and r not in out]
-    if not out and tel.get("throttled"):
-        out = [f.split(":", 1)[-1].strip() for f in tel.get("flags") or [] if str(f).startswith("throttled")] \
-            or ["throttled"]
+    if not out and tel.get("throttled"):  # an older result file: its flags, less sw_power_cap
+        named = [f.split(":", 1)[-1].strip() for f in tel.get("flags") or [] if str(f).startswith("throttled")]
+        out = [r for r in named if r != "sw_power_cap"] or ([] if named else ["throttled"])
     return out
 
 

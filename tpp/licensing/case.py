@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tpp.classification import Classification
 from tpp.countries import Country, CountryTable
 from tpp.rules import rule_by_id
+from tpp.rules.policy import available_before
 
 D = _dt.date
 
@@ -84,26 +85,15 @@ class Case:
         return "2022" if self.day < RULE_2023.effective else "2023"
 
     def available_in_us(self) -> bool | None:
-        """Commercially available in the US at the China rule's publication, judged from the release date."""
-        return released_by(self.release_date, RULE_CHINA.effective)
+        """Commercially available in the US at the China rule's publication: the rule's own judgement (from the
+        release date), read from its finding; the release date again only where the finding did not get that far."""
+        f = self.c.finding(RULE_CHINA.id)
+        if "us_available" in f.details:
+            return f.details["us_available"]
+        return available_before(self.release_date, RULE_CHINA.published)
 
 
 def step_text(step) -> str:
     """A rule's comparison without its label: 'TPP 15,832 < 21,000? yes'."""
     text = step.text()
     return text[len(step.label) + 2:] if text.startswith(step.label + ": ") else text
-
-
-def released_by(release: str | None, day: D) -> bool | None:
-    """'2024-03-18', '2024-03' or '2024' released on or before ``day``? None when the text cannot tell."""
-    if not release:
-        return None
-    parts = [int(p) for p in release.split("-")]
-    first = D(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    if len(parts) == 3:
-        return first <= day
-    last = D(parts[0], 12, 31) if len(parts) == 1 else (
-        D(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1) - _dt.timedelta(days=1))
-    if last <= day:
-        return True
-    return False if first > day else None

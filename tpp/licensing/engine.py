@@ -69,6 +69,12 @@ class Determiner:
         self.countries = countries or load_countries()
         self._classified: dict = {}
         self._determined: dict = {}
+        self._resolved: dict = {}  # a spelling -> its resolution (a ledger repeats a handful of spellings)
+
+    def _resolve(self, name: str):
+        if name not in self._resolved:
+            self._resolved[name] = self.countries.resolve(name)
+        return self._resolved[name]
 
     def classification(self, chip, day: _dt.date) -> Classification:
         key = (chip.id, day)
@@ -78,8 +84,8 @@ class Determiner:
 
     def get(self, chip, destination: str, day: _dt.date, *, buyer_hq: str | None = None,
             export_from: str = "united-states") -> Determination:
-        r = self.countries.resolve(destination)  # the alias note (Hong Kong -> China) is part of the answer
-        hq = None if buyer_hq is None else self.countries.resolve(buyer_hq).country.code
+        r = self._resolve(destination)  # the alias note (Hong Kong -> China) is part of the answer
+        hq = None if buyer_hq is None else self._resolve(buyer_hq).country.code
         key = (chip.id, day, r.country.code, r.note, hq, export_from)
         if key not in self._determined:
             self._determined[key] = determine(self.classification(chip, day), destination, buyer_hq=buyer_hq,

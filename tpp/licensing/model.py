@@ -74,3 +74,28 @@ class Determination:
             + list(self.notes),
             "tariff_232": self.tariff_232.as_dict(), "provenance": dict(self.provenance),
         }
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A destination asked about by default (the licence map, the memo): ISO code, label, buyer headquarters
+    (None: the destination)."""
+
+    code: str
+    label: str
+    buyer_hq: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable anchor and JSON key: ``CN``, or ``MY-hq-CN`` for a buyer headquartered elsewhere."""
+        return self.code if self.buyer_hq is None else f"{self.code}-hq-{self.buyer_hq}"
+
+
+#: The destinations the site's licence map, the chip pages and the memo show (issue 10's reviewed snapshot set).
+STANDARD_DESTINATIONS: tuple[Destination, ...] = (
+    Destination("CN", "China"), Destination("HK", "Hong Kong"), Destination("MO", "Macau"),
+    Destination("RU", "Russia"), Destination("VN", "Vietnam"), Destination("SA", "Saudi Arabia"),
+    Destination("AE", "UAE"), Destination("MY", "Malaysia"),
+    Destination("MY", "Malaysia, China-headquartered buyer", buyer_hq="CN"),
+    Destination("IN", "India"), Destination("DE", "Germany"), Destination("JP", "Japan"),
+)

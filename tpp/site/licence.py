@@ -2,38 +2,20 @@
 cell of the licence map built from a determination's ``as_dict()`` (issue 10's JSON contract).
 
 Everything here but :func:`engine` works on plain dicts of that contract, so the rendering is tested without the
-engine; :func:`engine` is the only place that imports ``tpp.licensing``.
+engine; :func:`engine` is the only place that calls ``tpp.licensing`` (the destinations are its standard set).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tpp.licensing.model import STANDARD_DESTINATIONS, Destination
+
 __all__ = ["Destination", "DESTINATIONS", "engine", "determine_all", "Cell", "cell", "POLICY_TEXT", "LEGEND"]
 
 
-@dataclass(frozen=True)
-class Destination:
-    """A column of the licence map: the destination's ISO code, the buyer's headquarters (None: the destination)."""
-
-    code: str
-    label: str
-    buyer_hq: str | None = None
-
-    @property
-    def key(self) -> str:
-        """A stable anchor and JSON key: ``CN``, or ``MY-hq-CN`` for a buyer headquartered elsewhere."""
-        return self.code if self.buyer_hq is None else f"{self.code}-hq-{self.buyer_hq}"
-
-
-#: The destinations of the licence map and the chip pages (issue 10's reviewed snapshot set).
-DESTINATIONS: tuple[Destination, ...] = (
-    Destination("CN", "China"), Destination("HK", "Hong Kong"), Destination("MO", "Macau"),
-    Destination("RU", "Russia"), Destination("VN", "Vietnam"), Destination("SA", "Saudi Arabia"),
-    Destination("AE", "UAE"), Destination("MY", "Malaysia"),
-    Destination("MY", "Malaysia, China-headquartered buyer", buyer_hq="CN"),
-    Destination("IN", "India"), Destination("DE", "Germany"), Destination("JP", "Japan"),
-)
+#: The destinations of the licence map and the chip pages: the licence engine's standard set.
+DESTINATIONS: tuple[Destination, ...] = STANDARD_DESTINATIONS
 
 POLICY_TEXT = {"presumption-of-denial": "presumption of denial", "case-by-case": "case-by-case review",
                "presumption-of-approval": "presumption of approval", "not-published": "review policy not published"}
