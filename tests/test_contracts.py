@@ -148,12 +148,13 @@ def test_classify_csv_and_a_clean_tsv():
 
 def test_tsv_notes_go_to_stderr(tmp_path):
     inv = tmp_path / "inv.csv"
-    inv.write_text("chip,count\nH200 SXM,1000\n")
+    inv.write_text("chip,count,destination\nH200 SXM,1000,China\n")
     p = subprocess.run([sys.executable, "-m", "tpp", "fleet", str(inv), "--fmt", "tsv", *AS_OF],
                        capture_output=True, text=True, env={**__import__("os").environ, "TPP_SPECS": ""})
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[0].split("\t")[:2] == ["chip", "count"] and len(p.stdout.splitlines()) == 2
     assert "15832000" in p.stdout and "total:" in p.stderr and "total:" not in p.stdout
+    assert "review policy" in p.stderr  # the licence rows: a second table, on stderr
 
 
 @pytest.mark.parametrize("args", [

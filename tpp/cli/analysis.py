@@ -180,9 +180,11 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
     if as_json:
         return echo_json(f.as_dict())
     echo_table(f.table_rows(), fmt)
-    if f.shipments:
-        click.echo()
-        echo_table(f.licence_rows(), fmt)
+    if f.shipments:  # under --fmt tsv on stderr: stdout stays one table
+        from tpp.render import table
+
+        echo_note("", fmt)
+        echo_note(table(f.licence_rows(), fmt), fmt)
     for line in f.summary_lines():
         echo_note(line, fmt)
 
