@@ -87,6 +87,7 @@ def test_eccn_and_paragraph_are_apart_in_classify_list_and_fleet(tmp_path):
     inv.write_text("chip,count\nH200 SXM,10\n")
     fleet = json.loads(ok("fleet", str(inv), "--json", *AS_OF))
     assert (fleet["chips"][0]["eccn"], fleet["chips"][0]["paragraph"]) == ("3A090.a", "3A090.a.1")
+    assert fleet["schema_version"] == json.loads(ok("rules", "--json"))[0]["schema_version"]
     assert (fleet["lines"][0]["eccn"], fleet["lines"][0]["paragraph"]) == ("3A090.a", "3A090.a.1")
 
 
@@ -164,11 +165,16 @@ def test_two_output_formats_are_a_usage_error(args):
     one_error(run(*args), 2, "exclude each other")
 
 
+def test_licence_columns_are_never_dropped_from_a_csv():
+    one_error(run("classify", "H20", "--to", "China", "--csv"), 2, "--to with --csv")
+
+
 # ------------------------------------------------------------------ schema versions
 
 @pytest.mark.parametrize("args", [
     ["classify", "H20", "--json"], ["list", "--vendor", "Google", "--json"], ["rules", "--json"],
-    ["design", "--die-area", "814", "--json"], ["system", "8xH100-SXM", "--json"],
+    ["design", "--die-area", "814", "--json"], ["system", "8xH100-SXM", "--json"], ["headroom", "H20", "--json"],
+    ["license", "H20", "--to", "China", "--json"], ["countries", "--json"],
 ])
 def test_every_json_output_carries_its_schema_version(args):
     from tpp.render import SCHEMA_VERSION
