@@ -255,24 +255,8 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     tppr = metrics.total_processing_performance(rates)
     area = metrics.applicable_die_area(chip.dies)
     pd = metrics.performance_density(tppr.tpp, area.area_mm2)
-    if datacenter is None:
-        dc = chip.datacenter
-        dc_basis = "" if chip.marketed_for == "datacenter" else (
-            f"marketed for {chip.marketed_for}: treated as not designed or marketed for datacenters "
-            "(override: --datacenter)")
-    else:
-        dc = datacenter
-        dc_basis = (f"datacenter marketing set by the user ({'datacenter' if dc else 'not datacenter'}; "
-                    f"database: {chip.marketed_for})")
-    estimated = []
-    if area.estimated:
-        estimated += ["PD"]
-    if tppr.binding and all(chip.peak[p].estimated for p in tppr.binding):  # a published equal rate carries it
-        estimated += ["TPP", "PD"]
-    for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
-                    ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion)):
-        if q is not None and q.estimated:
-            estimated.append(name)
+    dc, dc_basis = _marketing(chip, datacenter)
+    estimated = _estimated(chip, tppr, area)
     dies = [d for d in chip.dies if d.role == "logic"]
     facts = Facts(
         chip.name, tpp=tppr.tpp, tpp_precision=tppr.binding, performance_density=pd, die_area_mm2=area.area_mm2,
@@ -295,12 +279,37 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     marked = None
     if what_if:
         facts, area, inputs, marked = _apply_what_if(facts, area, inputs, what_if)
-        extra.insert(0, "what-if: " + "; ".join(f"{WHAT_IF_FIELDS[k]} {v['value']:g} (database: "
-                                                f"{'unknown' if v['database'] is None else format(v['database'], 'g')})"
+        extra.insert(0, "what-if: " + "; ".join(f"{WHAT_IF_FIELDS[k]} {v['value']:g} (database: {_g(v['database'])})"
                                                 for k, v in marked.items())
                      + ", given on the command line: not the database entry")
     return _finish(chip.id, chip.name, chip.vendor, "accelerator", day, facts, tppr, area, dc_basis, inputs, extra,
                    marked)
+
+
+def _marketing(chip: Accelerator, datacenter: bool | None) -> tuple[bool | None, str]:
+    """Designed or marketed for datacenters, and the flag that says where that came from."""
+    if datacenter is None:
+        return chip.datacenter, "" if chip.marketed_for == "datacenter" else (
+            f"marketed for {chip.marketed_for}: treated as not designed or marketed for datacenters "
+            "(override: --datacenter)")
+    return datacenter, (f"datacenter marketing set by the user ({'datacenter' if datacenter else 'not datacenter'}; "
+                        f"database: {chip.marketed_for})")
+
+
+def _estimated(chip: Accelerator, tppr, area: metrics.DieArea) -> list[str]:
+    """The inputs that rest on an estimate (TPP only when every binding rate is estimated)."""
+    estimated = ["PD"] if area.estimated else []
+    if tppr.binding and all(chip.peak[p].estimated for p in tppr.binding):  # a published equal rate carries it
+        estimated += ["TPP", "PD"]
+    for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
+                    ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion)):
+        if q is not None and q.estimated:
+            estimated.append(name)
+    return estimated
+
+
+def _g(x) -> str:
+    return "unknown" if x is None else f"{x:g}"
 
 
 #: What a named chip's what-if may replace: Facts field -> the option that sets it.
