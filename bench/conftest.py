@@ -52,6 +52,8 @@ def no_throughput_regression(request, _baseline):
             return
         limit = request.config.getoption("--tpp-bench-max-drop")
         old = _baseline[request.node.name]
+        lost = [k for k in old if k.endswith("_median") and k not in benchmark.extra_info]
+        assert not lost, f"{', '.join(lost)}: in the baseline, not measured in this run"  # never silently passed
         for key, value in benchmark.extra_info.items():
             if key.endswith("_median") and isinstance(old.get(key), (int, float)) and old[key] > 0:
                 drop = 100.0 * (old[key] - value) / old[key]

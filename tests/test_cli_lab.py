@@ -112,8 +112,29 @@ def test_baseline_save_bad_inputs(files, tmp_path):
     one_error(run("baseline", "save", tmp_path / "nope.json", "--dir", tmp_path), "nope.json: result file not found")
     one_error(run("baseline", "save", files("empty.json", doc([result(skipped="x")])), "--dir", tmp_path),
               "has no measured result")
+    stopped = doc()
+    stopped["meta"]["end_time"] = None
+    p = files("stopped.json", stopped)
+    one_error(run("baseline", "save", p, "--dir", tmp_path / "b"),
+              "stopped.json: an incomplete run (never finished (no meta.end_time: still running, killed or crashed)): "
+              "a baseline from it would leave its unmeasured results ungated; pass --allow-incomplete")
+    assert not (tmp_path / "b").exists()
+    out = code(run("baseline", "save", p, "--dir", tmp_path / "b", "--allow-incomplete"), 0)
+    assert out.endswith("(incomplete, allowed: never finished (no meta.end_time: still running, killed or crashed))\n")
     blocker = files("afile", "x")
     one_error(run("baseline", "save", files("run.json", doc()), "--dir", blocker), "is a file")   # click's check
+
+
+def test_baseline_save_refuses_the_rank_of_a_group_that_did_not_finish(files, tmp_path):
+    ok, dead = doc([result(rate=700)], index=0), doc([result(rate=700)], index=1)
+    ok["meta"]["rank"], dead["meta"]["rank"] = 0, 1
+    dead["meta"]["interrupted"] = True
+    g = files("node.json", {"schema_version": "1.1", "kind": "group", "meta": {"host": "node1"}, "runs": [ok, dead],
+                            "missing": [{"rank": 1, "node": "node1", "device": "cuda:1", "status": "died",
+                                         "reason": "killed"}]})
+    one_error(run("baseline", "save", g, "--rank", "1", "--dir", tmp_path / "b"),
+              "node.json: an incomplete run (interrupted (meta.interrupted))")
+    code(run("baseline", "save", g, "--rank", "0", "--dir", tmp_path / "b"), 0)
 
 
 # --------------------------------------------------------------------------------------------- check
@@ -173,10 +194,45 @@ def test_check_failures_say_which_gpu_and_by_how_much(files, tmp_path):
         "baseline", "peers", "datasheet", "throttle", "correctness"}
 
 
-def test_check_no_baseline_is_skipped(files, tmp_path):
-    pol = files("lab.toml", "[baseline]\n")
-    out = code(run("check", files("r.json", doc()), "--policy", pol, env={"TPP_BASELINES": str(tmp_path / "e")}), 0)
-    assert f"SKIP  node1 cuda:0 (GPU-node1-0)  baseline  *: no baseline for nvidia-h100-sxm in {tmp_path / 'e'}" in out
+def test_check_on_a_fresh_runner_fails_unless_the_baseline_is_optional(files, tmp_path):
+    # The README's CI job on a runner with no baseline directory: a FAIL that says why, never a quiet pass.
+    pol = files("lab.toml", "[baseline]\n[correctness]\n")
+    r = files("r.json", doc())
+    out = code(run("check", r, "--policy", pol, env={"TPP_BASELINES": str(tmp_path / "e")}), 1)
+    assert out.splitlines()[0] == (f"FAIL  node1 cuda:0 (GPU-node1-0)  baseline  *: baseline directory "
+                                   f"{tmp_path / 'e'} does not exist: the policy needs one (save it with "
+                                   "'tpp baseline save', or set [baseline] required = false)")
+    (tmp_path / "e").mkdir()
+    out = code(run("check", r, "--policy", pol, env={"TPP_BASELINES": str(tmp_path / "e")}), 1)
+    assert f"FAIL  node1 cuda:0 (GPU-node1-0)  baseline  *: no baseline for nvidia-h100-sxm in {tmp_path / 'e'}" in out
+    opt = files("opt.toml", "[baseline]\nrequired = false\n")
+    out = code(run("check", r, "--policy", opt, env={"TPP_BASELINES": str(tmp_path / "e")}), 0)
+    assert f"SKIP  node1 cuda:0 (GPU-node1-0)  baseline  *: no baseline for nvidia-h100-sxm in {tmp_path / 'e'} " \
+           "([baseline] required = false)" in out
+
+
+def test_check_an_interrupted_run_fails_completed(files):
+    d = doc([result(rate=700)])
+    d["meta"].update(interrupted=True)
+    out = code(run("check", files("r.json", d), "--policy", files("lab.toml", "[correctness]\n")), 1)
+    assert out.splitlines() == [
+        "FAIL  node1 cuda:0 (GPU-node1-0)  completed  *: interrupted (meta.interrupted)",
+        "checks correctness, completed on 1 run(s): 1 passed, 1 failed, 0 warning(s), 0 skipped",
+        "FAILED: node1 cuda:0 (GPU-node1-0)"]
+
+
+def test_check_a_measurement_missing_from_the_run(files, tmp_path):
+    d = tmp_path / "golden"
+    base = files("b.json", doc([result(rate=700), result("bandwidth", "triad", rate=3000)]))
+    code(run("baseline", "save", base, "--dir", d), 0)
+    r = files("r.json", doc([result(rate=700), result("bandwidth", "triad", skipped="out of memory")]))
+    out = code(run("check", r, "--policy", files("lab.toml", "[baseline]\n"), "--baseline-dir", d), 1)
+    assert "FAIL  node1 cuda:0 (GPU-node1-0)  baseline  bandwidth/triad/gbps/median: not measured in this run " \
+           "(out of memory); baseline 3,000 gbps" in out
+    cmp = code(run("compare", r, d / "nvidia-h100-sxm.json"), 0)
+    assert cmp.splitlines()[-1] == ("not compared: 1 measurement(s) of the baseline without a comparable result in "
+                                    "the run (bandwidth/triad/gbps/median); tpp check fails them")
+    assert json.loads(run("compare", r, d / "nvidia-h100-sxm.json", "--json").stdout)["lacking"] == 1
 
 
 @pytest.mark.parametrize("policy, match", [

@@ -172,6 +172,13 @@ def test_load_run_errors(tmp_path):
         lab.load_run(bad)
 
 
+def test_compare_warns_of_an_incomplete_run():
+    run = doc([result(rate=700)])
+    run["meta"]["interrupted"] = True
+    assert lab.compare(run, doc()).warnings == ["the run is incomplete: interrupted (meta.interrupted)"]
+    assert lab.compare(doc(), run).warnings == ["the baseline is incomplete: interrupted (meta.interrupted)"]
+
+
 def test_method_version_difference_is_a_warning():
     a, b = doc(), doc()
     b["meta"]["method_version"] = 99
@@ -272,15 +279,113 @@ def test_baseline_drop_inside_the_noise_is_a_warning_not_a_failure():
     assert _status(lab.evaluate_policy(strict, [run], baseline=base), "baseline") == ["fail"]
 
 
+_NOISY_BASE = [1.0 + 0.0001 * i for i in range(30)] + [0.7] * 15 + [1.3] * 15
+_NOISY_RUN = [1.03 + 0.0001 * i for i in range(30)] + [0.7] * 15 + [1.3] * 15
+
+
+@pytest.mark.parametrize("run, base, verdict, status", [
+    (result(rate=630), result(rate=700), "slower", "fail"),                          # clear 10% drop
+    (result(rate=679, spread=0.2), result(rate=700, spread=0.2), "not significant", "warn"),   # p >= alpha
+    (result(seconds=_NOISY_RUN), result(seconds=_NOISY_BASE), "not significant", "warn"),     # p < alpha, in noise
+    (result(rate=500, n=4), result(rate=700), "too few samples", "fail"),            # the one documented difference
+])
+def test_compare_and_check_agree_on_a_significant_drop(run, base, verdict, status):
+    # Past the limit (0% here), check fails exactly when compare calls the change "slower"; a drop compare calls
+    # "not significant" is a warning (ambiguous); with too few samples compare cannot test, check decides on the drop.
+    r, b = doc([run]), doc([base])
+    assert lab.compare(r, b).rows[0]["verdict"] == verdict
+    rep = lab.evaluate_policy(lab.parse_policy({"baseline": {"max_drop_pct": 0}}), [r], baseline=b)
+    assert _status(rep, "baseline") == [status]
+    if verdict == "not significant":
+        assert f"but not a significant drop ({lab.compare(r, b).rows[0]['note']}): ambiguous" in rep.outcomes[0].message
+
+
 def test_baseline_from_store_missing_and_required(tmp_path):
+    # A [baseline] section is a gate: no baseline for the model fails it unless the policy says it is optional.
     pol = lab.parse_policy({"baseline": {}})
+    assert pol.baseline.required is True
     rep = lab.evaluate_policy(pol, [doc()], baseline=tmp_path)
-    assert _status(rep, "baseline") == ["skip"] and "no baseline for nvidia-h100-sxm" in rep.outcomes[0].message
-    req = lab.parse_policy({"baseline": {"required": True}})
-    assert lab.evaluate_policy(req, [doc()], baseline=tmp_path).exit_code == 1
+    assert _status(rep, "baseline") == ["fail"] and rep.exit_code == 1
+    assert rep.outcomes[0].message.startswith(f"no baseline for nvidia-h100-sxm in {tmp_path}: the policy needs one")
+    opt = lab.parse_policy({"baseline": {"required": False}})
+    rep = lab.evaluate_policy(opt, [doc()], baseline=tmp_path)
+    assert _status(rep, "baseline") == ["skip"] and rep.exit_code == 0
+    assert "([baseline] required = false)" in rep.outcomes[0].message
     lab.BaselineStore(tmp_path).save(doc([result(rate=700)]))
     rep = lab.evaluate_policy(pol, [doc([result(rate=600)])], baseline=str(tmp_path))
     assert _status(rep, "baseline") == ["fail"]
+
+
+@pytest.mark.parametrize("required, status", [(True, "fail"), (False, "skip")])
+def test_baseline_directory_that_does_not_exist(tmp_path, monkeypatch, required, status):
+    # A fresh CI runner: the default directory does not exist. Never a quiet pass.
+    monkeypatch.setenv("TPP_BASELINES", str(tmp_path / "nowhere"))
+    pol = lab.parse_policy({"baseline": {"required": required}})
+    for where in (None, tmp_path / "typo"):
+        rep = lab.evaluate_policy(pol, [doc(), doc(index=1)], baseline=where)
+        assert _status(rep, "baseline") == [status, status] and rep.exit_code == (status == "fail")
+        assert f"baseline directory {where or tmp_path / 'nowhere'} does not exist" in rep.outcomes[0].message
+    (tmp_path / "afile").write_text("x")
+    rep = lab.evaluate_policy(pol, [doc()], baseline=tmp_path / "afile")
+    assert _status(rep, "baseline") == [status] and "afile is not a directory" in rep.outcomes[0].message
+
+
+def test_a_measurement_of_the_baseline_the_run_lacks_fails():
+    base = doc([result(rate=700), result(what="fp8", rate=1400), result("bandwidth", "triad", rate=3000),
+                result("bandwidth", "copy", rate=3000), result(what="int8", skipped="no int8 here")])
+    resized = result("bandwidth", "copy", rate=3000)
+    resized["bytes"] = 2 ** 30
+    run = doc([result(rate=700), result(what="fp8", skipped="fp8 unsupported by this torch"), resized,
+               result(what="fp16", rate=700)])
+    rep = lab.evaluate_policy(lab.parse_policy({"baseline": {}}), [run], baseline=base)
+    got = {o.measurement: (o.status, o.message) for o in rep.outcomes}
+    assert got == {
+        "matmul/bf16/tflops/median": ("pass", got["matmul/bf16/tflops/median"][1]),
+        "matmul/fp8/tflops/median": ("fail", "not measured in this run (fp8 unsupported by this torch); "
+                                             "baseline 1,400 tflops"),
+        "bandwidth/triad/gbps/median": ("fail", "not in this run; baseline 3,000 gbps"),
+        "bandwidth/copy/gbps/median": ("fail", f"not comparable: size {2 ** 30} in this run, {3 * 2 ** 30} in the "
+                                               "baseline"),
+        "matmul/fp16/tflops/median": ("skip", "no baseline measurement of it"),   # int8: in neither run
+    }
+    assert rep.exit_code == 1 and sorted(o.reference for o in rep.failures) == pytest.approx([1400, 3000, 3000])
+    lenient = lab.parse_policy({"baseline": {"missing": "skip"}})
+    rep = lab.evaluate_policy(lenient, [run], baseline=base)
+    assert sorted(_status(rep, "baseline")) == ["pass", "skip", "skip", "skip", "skip"] and rep.exit_code == 0
+    assert 'not in this run; baseline 3,000 gbps (missing = "skip")' in [o.message for o in rep.outcomes]
+
+
+def test_peers_and_datasheet_name_a_missing_measurement():
+    gpus = [doc([result(median=100.0), result("bandwidth", "triad", rate=3000)], index=0),
+            doc([result(median=99.0), result("bandwidth", "triad", rate=3000)], index=1),
+            doc([result(skipped="out of memory")], index=2)]
+    rep = lab.evaluate_policy(lab.parse_policy({"peers": {}}), gpus)
+    failed = [(o.gpu, o.measurement, o.message) for o in rep.failures]
+    assert failed == [
+        ("node1 cuda:2 (GPU-node1-2)", "matmul/bf16/tflops/median",
+         "not measured in this run (out of memory); measured on 2 other GPU(s) of the node"),
+        ("node1 cuda:2 (GPU-node1-2)", "bandwidth/triad/gbps/median",
+         "not in this run; measured on 2 other GPU(s) of the node")]
+    assert lab.evaluate_policy(lab.parse_policy({"peers": {"missing": "skip"}}), gpus).exit_code == 0
+    assert lab.peer_outcomes(10, gpus) == [o for o in rep.outcomes if o.status != "fail"]   # stragglers: as before
+
+    run = doc([result(median=800.0, datasheet=989.0), result(what="fp8", skipped="no fp8 on sm80")])
+    pol = lab.parse_policy({"datasheet": {"min_fraction": {"bf16": 0.75, "fp8": 0.6, "bandwidth": 0.8}}})
+    rep = lab.evaluate_policy(pol, [run])
+    assert [(o.measurement, o.status, o.message) for o in rep.outcomes][1:] == [
+        ("fp8", "fail", "matmul/fp8/tflops/median not measured in this run (no fp8 on sm80) (limit 0.6 of the "
+                        "datasheet)"),
+        ("bandwidth", "fail", "no bandwidth result in this run (limit 0.8 of the datasheet)")]
+    pol = lab.parse_policy({"datasheet": {"min_fraction": {"fp8": 0.6}, "missing": "skip"}})
+    assert _status(lab.evaluate_policy(pol, [run]), "datasheet") == ["skip"]
+
+
+@pytest.mark.parametrize("section", ["baseline", "peers", "datasheet"])
+def test_policy_missing_key_is_fail_or_skip(tmp_path, section):
+    extra = "min_fraction = { bf16 = 0.7 }\n" if section == "datasheet" else ""
+    with pytest.raises(InputError, match=rf'lab.toml: {section}.missing: must be one of "fail", "skip", got \'pass\''):
+        _policy(tmp_path, f"[{section}]\n{extra}missing = 'pass'\n")
+    assert _policy(tmp_path, f"[{section}]\n{extra}missing = 'skip'\n") is not None
 
 
 def test_baseline_of_another_model_fails():
@@ -326,8 +431,6 @@ def test_datasheet_bandwidth_key():
     ({"available": True, "clocks_event_reasons": ["gpu_idle", "sw_power_cap"], "throttled": False}, False),
     ({"available": True, "throttled": True, "flags": ["throttled: sw_power_cap"]}, False),
     ({"available": True, "clocks_event_reasons": ["gpu_idle"], "throttled": False}, False),
-    ({"available": False, "reason": "cpu", "flags": []}, False),
-    ({}, False),
 ])
 def test_throttle(telemetry, throttled):
     run = doc([result(telemetry=telemetry)])
@@ -337,11 +440,29 @@ def test_throttle(telemetry, throttled):
     assert _status(warn, "throttle") == ["warn" if throttled else "pass"] and warn.exit_code == 0
 
 
-def test_throttle_tolerates_missing_telemetry():
+@pytest.mark.parametrize("telemetry, why", [
+    (None, "no telemetry on this device: throttling not known"),
+    ({"available": False, "reason": "cpu", "flags": []}, "no telemetry on this device (cpu): throttling not known"),
+    ({}, "no telemetry on this device: throttling not known"),
+    ({"available": True, "samples": 0, "flags": ["no telemetry sample in the window (too short)"]},
+     "no telemetry on this device (no sample in the timed window): throttling not known"),
+])
+def test_throttle_without_telemetry_is_a_skip_not_a_pass(telemetry, why):
     r = result()
-    r["telemetry"] = None
-    rep = lab.evaluate_policy(lab.parse_policy({"throttle": {}}), [doc([r])])
-    assert _status(rep, "throttle") == ["pass"] and "no telemetry" in rep.outcomes[0].message
+    r["telemetry"] = telemetry
+    for fail in (True, False):
+        rep = lab.evaluate_policy(lab.parse_policy({"throttle": {"fail": fail}}), [doc([r])])
+        assert [(o.status, o.message) for o in rep.outcomes] == [("skip", why)]
+
+
+def test_a_check_with_nothing_to_check_is_a_skip():
+    run = doc([result(skipped="no bf16 here"), result("bandwidth", "triad", rate=3000)])
+    pol = lab.parse_policy({"correctness": {}, "throttle": {}})
+    rep = lab.evaluate_policy(pol, [doc([result(skipped="nothing measured")])])
+    assert [(o.check, o.measurement, o.status, o.message) for o in rep.outcomes] == [
+        ("throttle", "*", "skip", "no measured result to check"),
+        ("correctness", "*", "skip", "no measured result to check")]
+    assert _status(lab.evaluate_policy(pol, [run]), "correctness") == ["pass"]   # the skipped bf16: not a check
 
 
 def test_correctness():
@@ -350,6 +471,48 @@ def test_correctness():
     assert _status(rep, "correctness") == ["fail", "pass"] and rep.exit_code == 1
     off = lab.evaluate_policy(lab.parse_policy({"correctness": {"fail": False}}), [run])
     assert _status(off, "correctness") == ["warn", "pass"] and off.exit_code == 0
+
+
+def _stopped(how: str) -> dict:
+    d = doc([result(rate=700)])
+    if how == "interrupted":
+        d["meta"]["interrupted"] = True
+    elif how == "unfinished":
+        d["meta"]["end_time"] = None
+    else:
+        d["results"][0].update(error="CUDA error: an illegal memory access", median=None, seconds=[])
+    return d
+
+
+@pytest.mark.parametrize("how, why", [
+    ("interrupted", "interrupted (meta.interrupted)"),
+    ("unfinished", "never finished (no meta.end_time: still running, killed or crashed)"),
+    ("error", "1 measurement(s) failed (matmul/bf16/tflops/median)"),
+])
+def test_an_interrupted_single_run_fails_completed(how, why):
+    rep = lab.evaluate_policy(lab.parse_policy({"correctness": {}}), [doc(index=1), _stopped(how)])
+    assert [(o.gpu, o.check, o.status, o.message) for o in rep.outcomes if o.check == "completed"] == [
+        ("node1 cuda:0 (GPU-node1-0)", "completed", "fail", why)]
+    assert rep.exit_code == 1 and rep.checks == ["correctness", "completed"]
+    assert lab.evaluate_policy(lab.parse_policy({"correctness": {}}), [doc()]).checks == ["correctness"]
+
+
+def test_completed_in_a_group_names_each_run_once():
+    from tpp.bench.group import missing_entry
+
+    dead, cut = _stopped("interrupted"), _stopped("unfinished")
+    dead["meta"]["rank"], cut["meta"]["rank"] = 0, 1
+    grp = {"schema_version": "1.1", "kind": "group", "meta": {"host": "node1", "end_time": "x", "interrupted": False},
+           "runs": [dead, cut], "missing": [missing_entry(0, "node1", "cuda:0", "died", "killed")]}
+    rep = lab.evaluate_policy(lab.parse_policy({"correctness": {}}), [grp])
+    assert [(o.gpu, o.message) for o in rep.outcomes if o.check == "completed"] == [
+        ("node1 rank 0 cuda:0", "died: killed"),
+        ("node1 rank 1 cuda:0 (GPU-node1-0)", "never finished (no meta.end_time: still running, killed or crashed)")]
+    grp.update(runs=[doc()], missing=[])
+    grp["meta"]["interrupted"] = True
+    rep = lab.evaluate_policy(lab.parse_policy({"correctness": {}}), [grp])
+    assert [(o.gpu, o.message) for o in rep.failures] == [
+        ("node1 (group)", "the group file: interrupted (meta.interrupted)")]
 
 
 def test_evaluate_policy_from_paths(tmp_path):
@@ -381,6 +544,19 @@ def test_store_save_load_replace(tmp_path):
 def test_store_no_spec_match_uses_the_name(tmp_path):
     d = doc(device={"name": "Some GPU 9000", "spec_id": None, "kind": "cuda"})
     assert lab.BaselineStore(tmp_path).save(d).name == "some-gpu-9000.json"
+
+
+@pytest.mark.parametrize("how", ["interrupted", "unfinished", "error"])
+def test_store_refuses_an_incomplete_run_unless_allowed(tmp_path, how):
+    store = lab.BaselineStore(tmp_path)
+    d = _stopped(how)
+    if how == "error":
+        d["results"].append(result(what="fp16"))   # one measured result left
+    with pytest.raises(InputError, match=r"run: an incomplete run \(.*\): a baseline from it would leave its "
+                                         r"unmeasured results ungated; pass --allow-incomplete"):
+        store.save(d)
+    assert not list(tmp_path.iterdir())
+    assert store.save(d, allow_incomplete=True).is_file()
 
 
 def test_store_refuses_an_empty_run(tmp_path):
@@ -416,7 +592,7 @@ def test_junit_compare_and_policy(tmp_path):
     assert "slower" in suite.find("testcase/failure").get("message")
 
     run = doc([result(correct=False), result(what="fp16", telemetry={"throttled": True})])
-    pol = lab.parse_policy({"throttle": {}, "correctness": {}, "baseline": {}})
+    pol = lab.parse_policy({"throttle": {}, "correctness": {}, "baseline": {"required": False}})
     rep = lab.evaluate_policy(pol, [run], baseline=tmp_path)
     path = lab.write_junit(rep, tmp_path / "report.xml")
     suite = ET.parse(path).getroot().find("testsuite")

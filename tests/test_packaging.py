@@ -27,6 +27,7 @@ def test_wheel_carries_specs_and_kernels(wheel):
     in_wheel = {Path(n).name for n in names if n.startswith("tpp/_data/specs/accelerators/")}
     assert shipped == in_wheel
     assert any(n.startswith("tpp/_data/specs/hbm/") for n in names)
+    assert "tpp/_data/specs/process_nodes.toml" in names  # the foundry rule's node densities
     assert any(n.startswith("tpp/_data/kernels/") for n in names)
     assert "tpp/cli/__init__.py" in names and not any("tests/" in n for n in names)
     assert "tpp/_data/specs/countries.toml" in names and "tpp/licensing/engine.py" in names

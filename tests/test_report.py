@@ -61,3 +61,16 @@ def test_report_without_matplotlib_says_so(db, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     text, _ = report.render_report(db, db.get("nvidia-h20"), "html", None, DAY)
     assert "matplotlib" in text and "pip install" in text and "<img" not in text
+
+
+def test_the_memo_carries_the_licence_answers_of_the_engine(db):
+    from tpp.licensing import STANDARD_DESTINATIONS, determine
+
+    h20 = db.lookup("H20")[0]
+    text, _ = report.render_report(db, h20, "md", None, dt.date(2026, 12, 1), None, False)
+    assert "## Licence by destination (tpp license)" in text
+    for dest in STANDARD_DESTINATIONS:
+        d = determine(h20, dest.code, buyer_hq=dest.buyer_hq, as_of=dt.date(2026, 12, 1), db=db)
+        cell = {True: "yes", False: "no", None: "cannot tell"}[d.license_required]
+        assert f"| {dest.label} | {cell} |" in text
+    assert "STALE" in text  # the data vintage is said, never presented as current

@@ -151,23 +151,94 @@ def test_hbm_rule_not_applied_to_processors():
 
 # ---------------------------------------------------------------- foundry presumption
 
+def foundry(day=DAY, count=None, complete=True, published=None, has_hbm=True, advanced=True, missing=()):
+    return outcome("foundry-2025", day=day, approx_transistors_billion=count, approx_complete=complete,
+                   transistors_billion=published, has_hbm=has_hbm, advanced_logic=advanced,
+                   approx_missing=missing)
+
+
+def test_foundry_limits_are_data_on_the_rule():
+    r = rule_by_id("foundry-2025")
+    assert [(t.key, t.quantity, t.op, t.value) for t in r.thresholds] == [
+        ("count", "approximated transistors", ">=", 30), ("count-2027", "approximated transistors", ">=", 35),
+        ("count-2029", "approximated transistors", ">=", 40)]
+    assert r.authorized_designer_until == D(2026, 12, 31)
+
+
 @pytest.mark.parametrize("count,has_hbm,day,expected", [
     (30, True, D(2026, 6, 1), "presumed-3A090.a"), (29.99, True, D(2026, 6, 1), "not-presumed"),
-    (34.99, False, D(2027, 3, 1), "not-presumed"), (35, False, D(2027, 3, 1), "presumed-3A090.a"),
-    (34.99, True, D(2027, 3, 1), "presumed-3A090.a"),   # HBM parts keep the 30 billion line
-    (31, False, D(2028, 3, 1), "presumed-3A090.a"),     # the text skips 2028: 30 applies, flagged
+    (34.99, False, D(2026, 12, 31), "presumed-3A090.a"),  # 2026: 30 applies to every IC
+    (29.99, False, D(2026, 12, 31), "not-presumed"),
+    (34.99, False, D(2027, 1, 1), "not-presumed"), (35, False, D(2027, 1, 1), "presumed-3A090.a"),
+    (34.99, False, D(2027, 12, 31), "not-presumed"), (35, False, D(2027, 12, 31), "presumed-3A090.a"),
+    (34.99, True, D(2027, 3, 1), "presumed-3A090.a"),    # HBM parts keep the 30 billion line
+    (29.99, True, D(2027, 3, 1), "not-presumed"),
+    (30, False, D(2028, 1, 1), "presumed-3A090.a"),      # the text skips 2028: 30 applies, flagged
+    (29.99, False, D(2028, 12, 31), "not-presumed"),
     (39.99, False, D(2029, 1, 1), "not-presumed"), (40, False, D(2029, 1, 1), "presumed-3A090.a"),
-    (None, True, D(2026, 6, 1), "indeterminate"),
+    (39.99, True, D(2029, 1, 1), "presumed-3A090.a"),
+    # memory type unknown: both lines compared where they differ
+    (32, None, D(2026, 12, 31), "presumed-3A090.a"), (32, None, D(2027, 1, 1), "indeterminate"),
+    (35, None, D(2027, 1, 1), "presumed-3A090.a"), (29.99, None, D(2027, 1, 1), "not-presumed"),
+    (32, None, D(2028, 6, 1), "presumed-3A090.a"), (39.99, None, D(2029, 1, 1), "indeterminate"),
+    (40, None, D(2029, 1, 1), "presumed-3A090.a"),
 ])
-def test_foundry_presumption(count, has_hbm, day, expected):
-    f = outcome("foundry-2025", day=day, transistors_billion=count, has_hbm=has_hbm, non_planar=True)
+def test_foundry_presumption_at_every_limit(count, has_hbm, day, expected):
+    f = foundry(day, count, has_hbm=has_hbm)
     assert f.outcome == expected
-    if day.year == 2028:
-        assert any("skips" in r or "no higher limit for 2028" in r for r in f.reasons)
+    if has_hbm is False and day.year == 2028:
+        assert any("no HBM-free limit for 2028" in r for r in f.reasons)
+    if expected == "indeterminate":
+        assert f.missing == ("memory type (HBM or not)",)
+        assert [s.threshold for s in f.steps] == [30, 35 if day.year == 2027 else 40]
 
 
-def test_foundry_not_applicable_to_planar_parts():
-    assert outcome("foundry-2025", transistors_billion=50, non_planar=False).outcome == "not-applicable"
+def test_foundry_shows_the_arithmetic_of_the_approximated_count():
+    f = outcome("foundry-2025", approx_transistors_billion=139.4382, approx_complete=True, advanced_logic=True,
+                approx_terms=("1 x logic die (TSMC 4N): 1 x 814 mm2 x 171.3 MTr/mm2 = 139.4 billion",))
+    assert f.outcome == "presumed-3A090.a"
+    assert f.steps[0].quantity == "approximated transistors" and f.steps[0].value == 139.4382
+    assert "1 x 814 mm2 x 171.3 MTr/mm2 = 139.4 billion" in "\n".join(f.reasons)
+
+
+@pytest.mark.parametrize("published,expected", [(30, "presumed-3A090.a"), (29.99, "not-presumed")])
+def test_foundry_falls_back_on_the_published_count_and_says_so(published, expected):
+    f = foundry(count=None, complete=False, published=published, missing=("1 x logic die (X): die area",))
+    assert f.outcome == expected
+    assert f.steps[0].quantity == "published transistors" and f.steps[0].value == published
+    text = "\n".join(f.reasons)
+    assert "published transistor count is used" in text and "only understate" in text
+    assert ("caution: on the published count only" in text) == (expected == "not-presumed")
+
+
+def test_foundry_partial_count_is_a_lower_bound():
+    assert foundry(count=31, complete=False, missing=("1 x io die (Y): die area",)).outcome == "presumed-3A090.a"
+    f = foundry(count=10, complete=False, missing=("1 x io die (Y): die area",))
+    assert f.outcome == "indeterminate" and f.missing == ("1 x io die (Y): die area",)
+    # a published count larger than the partial sum is the better lower bound
+    assert foundry(count=10, complete=False, published=31).steps[0].quantity == "published transistors"
+
+
+def test_foundry_indeterminate_names_what_is_missing():
+    f = foundry(count=None, complete=False, missing=("1 x logic die (7nm): node density",))
+    assert f.outcome == "indeterminate"
+    assert f.missing == ("approximated transistors", "1 x logic die (7nm): node density", "published transistor count")
+
+
+def test_foundry_applicability():
+    assert foundry(count=50, advanced=False).outcome == "not-applicable"
+    f = foundry(count=50, advanced=None)
+    assert f.outcome == "indeterminate" and f.missing == ("process node or transistor architecture of the logic dies",)
+    # facts built by hand without the node test: non-planar alone makes the IC applicable, planar alone does not decide
+    assert outcome("foundry-2025", transistors_billion=50, non_planar=True).outcome == "presumed-3A090.a"
+    assert outcome("foundry-2025", transistors_billion=50, non_planar=False).outcome == "indeterminate"
+
+
+@pytest.mark.parametrize("day,closed", [(D(2026, 12, 30), False), (D(2026, 12, 31), True), (D(2027, 1, 1), True)])
+def test_foundry_authorized_designer_cutoff(day, closed):
+    text = "\n".join(foundry(day, 50).reasons)
+    assert "prior to December 31, 2026" in text and "April 13, 2026" in text
+    assert ("authorized-designer route no longer covers the export" in text) is closed
 
 
 # ---------------------------------------------------------------- AI diffusion, China review, tariff

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from tpp import metrics
 from tpp.errors import InputError
+from tpp.nodes import assess_dies, load_nodes
 from tpp.rules import Facts, Finding, Step, date_flags, evaluate_all, fmt_num, rule_by_id
 from tpp.specs import PRECISIONS, Accelerator, HbmStack
 
@@ -258,12 +259,16 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     dc, dc_basis = _marketing(chip, datacenter)
     estimated = _estimated(chip, tppr, area)
     dies = [d for d in chip.dies if d.role == "logic"]
+    nodes = assess_dies(chip.dies, load_nodes())
     facts = Facts(
         chip.name, tpp=tppr.tpp, tpp_precision=tppr.binding, performance_density=pd, die_area_mm2=area.area_mm2,
         die_area_reason=area.reason, datacenter=dc,
         memory_bandwidth_gbps=_v(chip.memory_bandwidth_gbps), interconnect_gbps=_v(chip.interconnect_gbps),
         transistors_billion=_v(chip.transistors_billion), has_hbm=chip.has_hbm,
         non_planar=any(d.non_planar for d in dies) if dies else None, release_date=chip.release_date,
+        advanced_logic=nodes.advanced, advanced_logic_reasons=nodes.reasons,
+        approx_transistors_billion=nodes.approx_billion, approx_complete=nodes.complete,
+        approx_terms=nodes.terms, approx_missing=nodes.missing, approx_estimated=nodes.estimated,
         estimated=tuple(dict.fromkeys(estimated)))
     inputs = [_input(chip, PRECISIONS[p][0], chip.peak[p]) for p in tppr.binding]
     for d in chip.dies:
@@ -302,7 +307,8 @@ def _estimated(chip: Accelerator, tppr, area: metrics.DieArea) -> list[str]:
     if tppr.binding and all(chip.peak[p].estimated for p in tppr.binding):  # a published equal rate carries it
         estimated += ["TPP", "PD"]
     for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
-                    ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion)):
+                    ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion),
+                    ("published transistors", chip.transistors_billion)):
         if q is not None and q.estimated:
             estimated.append(name)
     return estimated
@@ -377,7 +383,9 @@ def classify_hypothetical(h: Hypothetical, as_of: _dt.date | None = None) -> Cla
                   datacenter=h.datacenter, memory_bandwidth_gbps=h.memory_bandwidth_gbps,
                   interconnect_gbps=h.interconnect_gbps, transistors_billion=h.transistors_billion,
                   has_hbm=h.has_hbm, non_planar=True if h.die_area_mm2 else None, release_date=h.release_date,
-                  us_available=h.us_available)
+                  us_available=h.us_available, advanced_logic=True if h.die_area_mm2 else None,
+                  advanced_logic_reasons=("hypothetical chip with a die area: taken as non-planar (no node given)",)
+                  if h.die_area_mm2 else (), approx_missing=("no process node given for a hypothetical chip",))
     inputs = [{"input": "tpp" if not h.rates else "rates", "value": h.tpp if not h.rates else h.rates,
                "basis": "given", "note": "from the command line", "source": "user", "url": None}]
     return _finish(h.id, h.name, None, "hypothetical", day, facts, tppr if h.rates else None,

@@ -39,7 +39,7 @@ def _verdict(c) -> str:
             "indeterminate": "INDETERMINATE: an input the rules need is unknown"}.get(c.status, c.status)
 
 
-def build_memo(c, headroom=None, plot=None, plot_note: str | None = None) -> Memo:
+def build_memo(c, headroom=None, plot=None, plot_note: str | None = None, licences=()) -> Memo:
     """The memo's content.
 
     Args:
@@ -47,6 +47,8 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None) -> Mem
         headroom: its :class:`tpp.analysis.Headroom` (optional).
         plot: ("image", src, alt) source for the threshold map, or None.
         plot_note: why there is no plot (shown in its place).
+        licences: (Destination, Determination) pairs from :mod:`tpp.licensing` (the same answers as
+            ``tpp license``), shown as one table.
     """
     memo = Memo(f"Export-control classification memo: {c.name}")
     memo.add("Summary", ("list", _summary(c, headroom)), ("note", _DISCLAIMER))
@@ -59,6 +61,8 @@ def build_memo(c, headroom=None, plot=None, plot_note: str | None = None) -> Mem
         memo.add("Headroom to every threshold (rules in force and the bills)",
                  ("table", ["rule", "threshold", "value", "distance", "crossing change", "or, per precision"],
                   _headroom_rows(headroom)))
+    if licences:
+        memo.add("Licence by destination (tpp license)", *_licence_blocks(licences))
     memo.add("Flags and caveats", ("list", list(c.flags) + list(_CAVEATS)))
     if plot is not None:
         memo.add("Threshold map", plot)
@@ -75,6 +79,21 @@ _CAVEATS = (
     "overridden.",
     "Bills (GAIN AI, SAFE Chips) are shown for what they would change; they are not law.",
 )
+
+
+def _licence_blocks(licences) -> list[tuple]:
+    from tpp.licensing import license_cell
+
+    rows = [[dest.label, license_cell(d), d.review_policy or ("-" if d.license_required is False else "undecided"),
+             ", ".join(d.license_exceptions) or "-",
+             "; ".join(r.basis for r in d.requirements) or ("; ".join(d.missing) if d.missing else "-")]
+            for dest, d in licences]
+    first = licences[0][1]
+    return [("table", ["destination", "licence required", "review policy", "exceptions", "basis"], rows),
+            ("note", f"Exports from the United States on {first.as_of.isoformat()}; re-exports and buyers "
+                     "headquartered elsewhere can differ ('tpp license --from-abroad --buyer-hq'). "
+                     + (f"{first.provenance['warning']}. " if first.provenance.get("warning") else "")
+                     + "tpp does not screen parties or end uses: check them.")]
 
 
 def _summary(c, headroom) -> list[str]:
@@ -258,5 +277,12 @@ def render_report(db, chip, fmt: str = "md", out_path=None, as_of=None, datacent
     block, note, written = (None, "Plot not included (--no-plot).", None)
     if with_plot:
         block, note, written = _plot_block(db, c, fmt, out_path, c.as_of)
-    memo = build_memo(c, h, block, note)
+    memo = build_memo(c, h, block, note, _licences(db, c))
     return (to_markdown(memo) if fmt == "md" else to_html(memo)), written
+
+
+def _licences(db, c) -> list:
+    """The licence answer for each standard destination, from the one engine (none for a part no rule reaches)."""
+    from tpp.licensing import STANDARD_DESTINATIONS, determine
+
+    return [(dest, determine(c, dest.code, buyer_hq=dest.buyer_hq, db=db)) for dest in STANDARD_DESTINATIONS]

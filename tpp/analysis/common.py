@@ -28,13 +28,13 @@ def in_scope(rule: Rule, day: _dt.date) -> bool:
 
 
 def rule_structure(rule: Rule, day: _dt.date, *, kind: str = "accelerator", has_hbm: bool | None = None,
-                   non_planar: bool | None = True) -> tuple[Step, ...]:
+                   advanced_logic: bool | None = True) -> tuple[Step, ...]:
     """Every comparison ``rule`` can make of a chip on ``day``, read from the thresholds the rule declares.
 
     The returned steps carry the rule's labels, quantities, operators and thresholds in evaluation order, with no
     value (they are the rule's lines, not a chip's comparisons).
     """
-    facts = Facts("structure", kind=kind, has_hbm=has_hbm, non_planar=non_planar)
+    facts = Facts("structure", kind=kind, has_hbm=has_hbm, advanced_logic=advanced_logic)
     return tuple(th.test(None) for th in rule.comparisons(day, facts))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tpp.analysis.common import day_or_today, in_scope, rule_structure
 from tpp.classification import Classification, Hypothetical, classify, classify_hypothetical
+from tpp.nodes import assess_dies, load_nodes
 from tpp.rules import RULES, Rule, Step, cmp, fmt_num
 from tpp.specs import PRECISIONS, Accelerator
 
@@ -150,9 +151,11 @@ def _changes(step: Step, op: str, v: dict, rates: dict) -> tuple[list[Change], b
             tchanges, _ = _tpp_changes(tpp, rates, op, t * area)
             out += tchanges
         return out, True
-    if q in ("memory bandwidth", "interconnect", "I/O bandwidth", "transistors"):
-        unit = "billion" if q == "transistors" else "GB/s"
-        lever = "transistor count" if q == "transistors" else q
+    if q in ("memory bandwidth", "interconnect", "I/O bandwidth", "transistors", "approximated transistors",
+             "published transistors"):
+        unit = "billion" if "transistors" in q else "GB/s"
+        lever = {"transistors": "transistor count", "approximated transistors": "approximated transistor count",
+                 "published transistors": "published transistor count"}.get(q, q)
         return [Change(lever, unit, v.get(q), op, t)], True
     if q == "memory + interconnect bandwidth":
         mem, ic = v.get("memory bandwidth"), v.get("interconnect")
@@ -206,23 +209,25 @@ def headroom(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
         c = classify(chip, day, datacenter=datacenter)
     v, rates = _values(c, chip), _rates(chip)
     has_hbm = getattr(chip, "has_hbm", None)
-    non_planar = None
-    if isinstance(chip, Accelerator):
-        logic = [d for d in chip.dies if d.role == "logic"]
-        non_planar = any(d.non_planar for d in logic) if logic else None
+    advanced = assess_dies(chip.dies, load_nodes()).advanced if isinstance(chip, Accelerator) else None
     rows, notes = [], []
     kind = "hbm" if c.kind == "hbm" else "accelerator"
     for rule in RULES:
         if not in_scope(rule, day):
             continue
         finding = c.finding(rule.id)
-        steps = rule_structure(rule, day, kind=kind, has_hbm=has_hbm, non_planar=non_planar)
+        steps = rule_structure(rule, day, kind=kind, has_hbm=has_hbm, advanced_logic=advanced)
         if not steps:
             if finding.outcome == "not-applicable" and finding.reasons:
                 notes.append(f"{rule.id}: {finding.reasons[0]}")
             continue
+        # where the rule compared another quantity on the same line (the foundry rule's published-count fallback)
+        compared = {(s.label, s.op, s.threshold): s.quantity for s in finding.steps}
         for probe in steps:
-            s = cmp(probe.label, probe.quantity, v.get(probe.quantity), probe.op, probe.threshold)
+            q = probe.quantity
+            if v.get(q) is None:
+                q = compared.get((probe.label, probe.op, probe.threshold), q)
+            s = cmp(probe.label, q, v.get(q), probe.op, probe.threshold)
             flip = None if s.holds is None else (_NEG[s.op] if s.holds else s.op)
             changes, any_ = _changes(s, flip, v, rates) if flip else ([], True)
             rows.append(HeadroomRow(rule.id, rule.status_text(), rule.in_force(day), finding.outcome, s, flip,

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from tpp.bench.errors import InputError
+from tpp.files import write_atomic
 
 __all__ = ["SCHEMA_VERSION", "METHOD_VERSION", "GROUP_KIND", "ResultWriter", "read", "validate", "is_group",
            "utc_now", "RESULT_KEYS"]
@@ -136,15 +137,6 @@ class ResultWriter:
     def write(self, doc: dict) -> None:
         text = json.dumps(clean_json(doc), indent=1, allow_nan=False) + "\n"
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            write_atomic(self.path, text)  # the user's umask, not mkstemp's 0600
         except OSError as exc:
             raise InputError(f"--json {self.path}: cannot write: {exc.strerror or exc}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, self.path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise InputError(f"--json {self.path}: cannot write: {exc.strerror or exc}") from None
-            raise

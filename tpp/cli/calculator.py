@@ -201,12 +201,14 @@ def validate(directory):
     """
     from pathlib import Path
 
+    from tpp.nodes import validate_nodes
     from tpp.specs import shipped_specs_dir, validate_dir
 
     target = directory or shipped_specs_dir()
     if not Path(target).is_dir():  # nothing to check: bad input (2), not a failed check (1)
         raise TppError(f"{target}: not a directory")
     n_acc, n_hbm, problems = validate_dir(target)
+    problems = [*problems, *validate_nodes(target)]
     for p in problems:
         click.echo(p)
     if problems:

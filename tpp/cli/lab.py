@@ -52,7 +52,9 @@ def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit
 
     A change is "slower" or "faster" only when the raw per-iteration times differ significantly (two-sided
     Mann-Whitney U, p < --alpha) and the change is larger than the noise (the larger IQR/median of the two
-    runs). Exit 0: no significant regression; 1: at least one; 2: bad input.
+    runs); tpp check's [baseline] check uses the same test. Measurements of the baseline the run lacks are
+    listed ("not compared"): tpp check fails them, compare does not. Exit 0: no significant regression; 1: at
+    least one; 2: bad input.
 
     \b
     Example:
@@ -85,6 +87,9 @@ def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit
                        + ", ".join(f"{r['tag']} {r['change_pct']:+.2f}%" for r in regs))
         else:
             click.echo(f"no significant regression (alpha {alpha:g})")
+        if cmp.lacking:
+            click.echo(f"not compared: {len(cmp.lacking)} measurement(s) of the baseline without a comparable result "
+                       f"in the run ({', '.join(r['tag'] for r in cmp.lacking)}); tpp check fails them")
     if junit_path:
         click.echo(f"wrote {junit_path}", err=True)
     sys.exit(cmp.exit_code)
@@ -108,9 +113,14 @@ def baseline():
 @click.option("--replace", is_flag=True, help="Overwrite the existing baseline of this device model.")
 @click.option("--rank", type=click.IntRange(0), default=None,
               help="RUN.json is a group file (--all-gpus, torchrun): save the run of this rank.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Save an interrupted or unfinished run (its unmeasured results are then not gated).")
 @_handle_errors
-def baseline_save(run_path, directory, replace, rank):
+def baseline_save(run_path, directory, replace, rank, allow_incomplete):
     """Save a run as the baseline of its device model.
+
+    An interrupted or unfinished run (Ctrl-C, SIGTERM, a dead rank, no end time) is refused unless
+    --allow-incomplete.
 
     \b
     Example:
@@ -121,9 +131,12 @@ def baseline_save(run_path, directory, replace, rank):
     from tpp import lab
 
     doc = lab.load_run(run_path, rank=rank)
-    path = lab.BaselineStore(directory).save(doc, replace=replace, source=run_path)
+    path = lab.BaselineStore(directory).save(doc, replace=replace, source=run_path,
+                                             allow_incomplete=allow_incomplete)
     n = sum(lab.is_measured(r) for r in doc["results"])
-    click.echo(f"saved {run_path} as the baseline of {lab.device_model(doc)} ({n} measurements): {path}")
+    why = lab.incomplete_reasons(doc)
+    click.echo(f"saved {run_path} as the baseline of {lab.device_model(doc)} ({n} measurements): {path}"
+               + (f" (incomplete, allowed: {'; '.join(why)})" if why else ""))
 
 
 @baseline.command(name="show")
@@ -185,8 +198,11 @@ def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
     """Check runs (one per GPU, any number of nodes) against a lab policy; exit 1 if any check fails.
 
     Says which GPU failed which check and by how much. A group file (--all-gpus, torchrun) counts as all its
-    runs; a rank it names as missing (died, failed) is a failure. Exit 0: every check passed (warnings and
-    skipped checks do not fail); 1: at least one failed; 2: bad input.
+    runs; a rank it names as missing (died, failed), or a run interrupted or never finished, fails "completed".
+    No check passes on missing data: a measurement of the baseline the run lacks fails, no baseline (or no
+    baseline directory) fails unless the policy sets [baseline] required = false, a check without data (no
+    telemetry) is skipped. Exit 0: every check passed (warnings and skipped checks do not fail); 1: at least one
+    failed; 2: bad input.
 
     \b
     Example:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from tpp.errors import InputError
-from tpp.lab.results import check_doc, device_model, is_group, is_measured, load_run, pick_rank
+from tpp.files import write_atomic
+from tpp.lab.results import (
+    check_doc,
+    device_model,
+    incomplete_reasons,
+    is_group,
+    is_measured,
+    load_run,
+    pick_rank,
+)
 
 __all__ = ["default_baseline_dir", "slug", "BaselineStore"]
 
@@ -36,12 +44,18 @@ class BaselineStore:
     def path_for(self, model: str) -> Path:
         return self.directory / f"{slug(model)}.json"
 
-    def save(self, doc: dict, replace: bool = False, source: str = "run") -> Path:
+    def save(self, doc: dict, replace: bool = False, source: str = "run", allow_incomplete: bool = False) -> Path:
+        """Save ``doc`` as the baseline of its device model. Refuses a group (one GPU's run is a baseline), a run
+        with no measured result, and an interrupted or unfinished run unless ``allow_incomplete``."""
         check_doc(doc, source)
         if is_group(doc):
             pick_rank(doc, None, source)  # a baseline is one GPU's run
         if not any(is_measured(r) for r in doc["results"]):
             raise InputError(f"{source}: has no measured result; a baseline needs at least one")
+        why = incomplete_reasons(doc)
+        if why and not allow_incomplete:
+            raise InputError(f"{source}: an incomplete run ({'; '.join(why)}): a baseline from it would leave "
+                             "its unmeasured results ungated; pass --allow-incomplete to save it anyway")
         model = device_model(doc)
         path = self.path_for(model)
         if path.exists() and not replace:
@@ -50,16 +64,9 @@ class BaselineStore:
             raise InputError(f"baseline directory {self.directory}: is not a directory")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.directory)
+            write_atomic(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
         except OSError as exc:
             raise InputError(f"baseline directory {self.directory}: cannot write: {exc.strerror or exc}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(doc, indent=1, allow_nan=False) + "\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return path
 
     def load(self, model: str) -> dict | None:

@@ -11,6 +11,7 @@ from tpp.lab.results import (
     check_doc,
     describe,
     device_model,
+    incomplete_reasons,
     is_group,
     is_measured,
     pick_rank,
@@ -19,7 +20,7 @@ from tpp.lab.results import (
     size_of,
     what_of,
 )
-from tpp.lab.stats import MIN_SAMPLES, mann_whitney_u, noise_of
+from tpp.lab.stats import MIN_SAMPLES, significant_change
 
 __all__ = ["Comparison", "compare"]
 
@@ -37,13 +38,21 @@ class Comparison:
         return [r for r in self.rows if r["verdict"] == "slower"]
 
     @property
+    def lacking(self) -> list[dict]:
+        """Measurements the baseline has and the run has not measured comparably (absent, skipped, another size):
+        not regressions here (``compare`` tests changes), failures of ``tpp check``'s [baseline] check."""
+        return [r for r in self.rows if r["verdict"] in ("only in baseline", "not comparable")
+                or (r["verdict"] == "not measured" and r["baseline_median"] is not None and r["run_median"] is None)]
+
+    @property
     def exit_code(self) -> int:
         return 1 if self.regressions else 0
 
     def as_dict(self) -> dict:
         return {"kind": "tpp-compare", "version": 1, "run_model": self.run_model,
                 "baseline_model": self.baseline_model, "alpha": self.alpha, "min_samples": MIN_SAMPLES,
-                "rows": self.rows, "regressions": len(self.regressions), "warnings": self.warnings,
+                "rows": self.rows, "regressions": len(self.regressions), "lacking": len(self.lacking),
+                "warnings": self.warnings,
                 "exit_code": self.exit_code}
 
 
@@ -67,6 +76,10 @@ def compare(run: dict, baseline: dict, alpha: float = 0.05, allow_mismatch: bool
         if not allow_mismatch:
             raise DeviceMismatchError(f"different device models: {msg}; pass --allow-mismatch to compare anyway")
         warnings.append(f"different device models (allowed): {msg}")
+    for doc, name in ((run, "the run"), (baseline, "the baseline")):
+        why = incomplete_reasons(doc)
+        if why:
+            warnings.append(f"{name} is incomplete: {'; '.join(why)}")
     mv_run, mv_base = run["meta"].get("method_version"), baseline["meta"].get("method_version")
     if mv_run != mv_base:
         warnings.append(f"method_version differs (run {mv_run}, baseline {mv_base}): the numbers may differ "
@@ -96,20 +109,10 @@ def _row(tag: str, ra: dict | None, rb: dict | None, alpha: float, min_samples: 
     if size_of(ra) != size_of(rb):
         row.update(verdict="not comparable", note=f"size differs: run {size_of(ra)}, baseline {size_of(rb)}")
         return row
-    change = (ra["median"] - rb["median"]) / rb["median"] * 100 if rb["median"] else None
-    noise = max(noise_of(ra), noise_of(rb)) * 100
-    row.update(change_pct=rounded(change, 4), noise_pct=rounded(noise, 4))
-    if row["n_run"] < min_samples or row["n_baseline"] < min_samples:
-        row.update(verdict="too few samples", note=f"need {min_samples} samples in each run")
-        return row
-    _, p = mann_whitney_u(ra["seconds"], rb["seconds"])
-    row["p_value"] = float(f"{p:.4g}")
-    if change is not None and p < alpha and abs(change) > noise:
-        row["verdict"] = "faster" if change > 0 else "slower"
-    else:
-        row["verdict"] = "not significant"
-        row["note"] = f"p = {p:.3g} >= {alpha:g}" if p >= alpha else \
-            f"|change| {abs(change or 0):.2f}% within the noise {noise:.2f}%"
+    sig = significant_change(ra, rb, alpha, min_samples)
+    row.update(change_pct=rounded(sig["change_pct"], 4), noise_pct=rounded(sig["noise_pct"], 4),
+               verdict=sig["verdict"], note=sig["note"],
+               p_value=None if sig["p_value"] is None else float(f"{sig['p_value']:.4g}"))
     if ra.get("correct") is False:
         row["note"] = (row["note"] + "; " if row["note"] else "") + "run result is incorrect"
     return row

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tpp.errors import InputError
+from tpp.files import write_atomic
 from tpp.lab.compare import Comparison
 from tpp.lab.policy import PolicyReport
 
@@ -53,9 +54,8 @@ def junit_xml(obj) -> str:
 
 
 def write_junit(obj, path) -> Path:
-    p = Path(path)
+    """Write the JUnit XML of ``obj`` to ``path`` atomically, with the user's umask (a CI collector reads it)."""
     try:
-        p.write_text(junit_xml(obj), encoding="utf-8")
+        return write_atomic(Path(path), junit_xml(obj))
     except OSError as exc:
         raise InputError(f"--junit {path}: cannot write: {exc.strerror or exc}") from None
-    return p

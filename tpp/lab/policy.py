@@ -5,26 +5,24 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tpp.errors import InputError
-from tpp.lab.baselines import BaselineStore
+from tpp.lab.baseline_check import baseline_outcomes
+from tpp.lab.outcomes import Outcome, PolicyReport, absent, fmt, not_measured
 from tpp.lab.results import (
     by_tag,
     check_doc,
-    describe,
     device_model,
     expand,
     gpu_id,
+    incomplete_reasons,
     is_group,
     is_measured,
     load_file,
     rounded,
-    same_model,
-    size_of,
 )
-from tpp.lab.stats import MIN_SAMPLES, mann_whitney_u
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,12 +39,18 @@ PRECISION_KEYS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "bandwi
 THROTTLING = ("hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown", "hw_power_brake_slowdown")
 
 
+#: What a measurement the reference has and the run lacks (absent, skipped, failed, another size) counts as:
+#: the ``missing`` key of [baseline], [peers] and [datasheet].
+MISSING = ("fail", "skip")
+
+
 @dataclass(frozen=True)
 class BaselinePolicy:
     max_drop_pct: float = 5.0
     alpha: float = 0.05
     require_significance: bool = True
-    required: bool = False
+    required: bool = True        # no baseline (or no baseline directory) fails; false: the check is skipped
+    missing: str = "fail"        # a measurement of the baseline the run lacks
     dir: str | None = None
 
 
@@ -60,6 +64,8 @@ class Policy:
     datasheet_min_fraction: dict | None = None
     throttle_fail: bool | None = None
     correctness_fail: bool | None = None
+    peers_missing: str = "fail"
+    datasheet_missing: str = "fail"
 
     def checks(self) -> list[str]:
         return [n for n, v in (("baseline", self.baseline), ("peers", self.peers_max_drop_pct),
@@ -68,12 +74,13 @@ class Policy:
 
 
 _NUM, _BOOL, _STR, _TABLE = "a number", "true or false", "a string", "a table"
+_MISSING = ('one of "fail", "skip"',)
 #: section -> key -> (type, minimum, maximum, maximum inclusive)
 _SCHEMA = {
     "baseline": {"max_drop_pct": (_NUM, 0, 100, True), "alpha": (_NUM, 0, 1, False),
-                 "require_significance": (_BOOL,), "required": (_BOOL,), "dir": (_STR,)},
-    "peers": {"max_drop_pct": (_NUM, 0, 100, True)},
-    "datasheet": {"min_fraction": (_TABLE,)},
+                 "require_significance": (_BOOL,), "required": (_BOOL,), "missing": _MISSING, "dir": (_STR,)},
+    "peers": {"max_drop_pct": (_NUM, 0, 100, True), "missing": _MISSING},
+    "datasheet": {"min_fraction": (_TABLE,), "missing": _MISSING},
     "throttle": {"fail": (_BOOL,)},
     "correctness": {"fail": (_BOOL,)},
 }
@@ -85,7 +92,8 @@ def _is_num(v) -> bool:
 
 def _check_value(src: str, key: str, v, spec) -> None:
     kind = spec[0]
-    ok = {_NUM: _is_num(v), _BOOL: isinstance(v, bool), _STR: isinstance(v, str), _TABLE: isinstance(v, dict)}[kind]
+    ok = {_NUM: _is_num(v), _BOOL: isinstance(v, bool), _STR: isinstance(v, str), _TABLE: isinstance(v, dict),
+          _MISSING[0]: v in MISSING}[kind]
     if not ok:
         raise InputError(f"{src}: {key}: must be {kind}, got {v!r}")
     if kind == _NUM:
@@ -116,6 +124,7 @@ def parse_policy(data: dict, source: str = "<policy>") -> Policy:
             kw["baseline"] = BaselinePolicy(**{k: (float(v) if _is_num(v) else v) for k, v in body.items()})
         elif section == "peers":
             kw["peers_max_drop_pct"] = float(body.get("max_drop_pct", 10.0))
+            kw["peers_missing"] = body.get("missing", "fail")
         elif section == "datasheet":
             if "min_fraction" not in body:
                 raise InputError(f"{source}: datasheet.min_fraction: missing (e.g. min_fraction = {{ bf16 = 0.75 }})")
@@ -127,6 +136,7 @@ def parse_policy(data: dict, source: str = "<policy>") -> Policy:
                 _check_value(source, f"datasheet.min_fraction.{prec}", v, (_NUM, 0, 10, True))
                 fr[prec] = float(v)
             kw["datasheet_min_fraction"] = fr
+            kw["datasheet_missing"] = body.get("missing", "fail")
         elif section == "throttle":
             kw["throttle_fail"] = body.get("fail", True)
         elif section == "correctness":
@@ -152,50 +162,6 @@ def load_policy(path) -> Policy:
     return pol
 
 
-@dataclass
-class Outcome:
-    """One check on one measurement of one GPU."""
-
-    gpu: str
-    device: str
-    check: str
-    measurement: str
-    status: str            # pass | fail | warn | skip
-    value: float | None = None
-    limit: float | None = None
-    reference: float | None = None
-    by: float | None = None   # how far past the limit (positive: failed by that much), in the limit's unit
-    message: str = ""
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-@dataclass
-class PolicyReport:
-    outcomes: list[Outcome]
-    checks: list[str]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "fail"]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failures else 0
-
-    def as_dict(self) -> dict:
-        counts = {s: sum(o.status == s for o in self.outcomes) for s in ("pass", "fail", "warn", "skip")}
-        return {"kind": "tpp-check", "version": 1, "checks": self.checks, "counts": counts,
-                "outcomes": [o.as_dict() for o in self.outcomes], "warnings": self.warnings,
-                "exit_code": self.exit_code}
-
-
-def _fmt(x) -> str:
-    return "n/a" if x is None else f"{x:,.4g}"
-
-
 def _throttle_reasons(tel) -> list[str]:
     if not isinstance(tel, dict):
         return []
@@ -208,43 +174,10 @@ def _throttle_reasons(tel) -> list[str]:
     return out
 
 
-def _baseline_outcomes(pol: BaselinePolicy, run: dict, base: dict | None, where: str) -> list[Outcome]:
-    gid, model = gpu_id(run), device_model(run)
-    if base is None:
-        status = "fail" if pol.required else "skip"
-        return [Outcome(gid, model, "baseline", "*", status, message=f"no baseline for {model} in {where}")]
-    if not same_model(run, base):
-        return [Outcome(gid, model, "baseline", "*", "fail",
-                        message=f"the baseline measured {describe(base)}, this GPU {describe(run)}")]
-    out, b = [], by_tag(base)
-    for r in run["results"]:
-        rb = b.get(r.get("tag"))
-        if rb is None or not is_measured(rb) or not is_measured(r) or size_of(r) != size_of(rb) or not rb["median"]:
-            continue
-        drop = (rb["median"] - r["median"]) / rb["median"] * 100
-        o = Outcome(gid, model, "baseline", r["tag"], "pass", r["median"], pol.max_drop_pct, rb["median"],
-                    rounded(drop - pol.max_drop_pct, 4))
-        unit = r.get("unit") or ""
-        head = f"{_fmt(r['median'])} {unit} vs baseline {_fmt(rb['median'])}: "
-        head += f"{abs(drop):.2f}% {'below' if drop > 0 else 'above'} (limit {pol.max_drop_pct:g}% below)"
-        if rounded(drop) <= pol.max_drop_pct:
-            o.message = head
-        else:
-            n = min(len(r["seconds"]), len(rb["seconds"]))
-            if not pol.require_significance:
-                o.status, sig = "fail", ""
-            elif n < MIN_SAMPLES:
-                o.status, sig = "fail", f" (too few samples to test, {n} < {MIN_SAMPLES}: decided on the drop)"
-            else:
-                _, p = mann_whitney_u(r["seconds"], rb["seconds"])
-                o.status = "fail" if p < pol.alpha else "warn"
-                sig = f" (p = {p:.3g})" if p < pol.alpha else f" but not significant (p = {p:.3g}): ambiguous"
-            o.message = head + f": {drop - pol.max_drop_pct:.2f} points over the limit" + sig
-        out.append(o)
-    return out
-
-
-def peer_outcomes(limit: float, runs: list[dict]) -> list[Outcome]:
+def peer_outcomes(limit: float, runs: list[dict], missing: str | None = None) -> list[Outcome]:
+    """Each GPU against the best GPU of the same model on the same node, per measurement. ``missing`` ("fail" or
+    "skip"): what a measurement some peers have and a GPU lacks counts as; None leaves it out (the straggler
+    report of tpp.bench.group, which reports missing ranks itself)."""
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
         meta = run.get("meta") or {}
@@ -260,6 +193,10 @@ def peer_outcomes(limit: float, runs: list[dict]) -> list[Outcome]:
             tags += [r["tag"] for r in m["results"] if is_measured(r) and r["tag"] not in tags]
         for tag in tags:
             have = [(m, by_tag(m)[tag]) for m in members if tag in by_tag(m) and is_measured(by_tag(m)[tag])]
+            if missing is not None:
+                out += [absent(gpu_id(m), model, "peers", tag, missing, f"{not_measured(by_tag(m).get(tag))}; "
+                                f"measured on {len(have)} other GPU(s) of the node")
+                        for m in members if all(m is not h for h, _ in have)]
             if len(have) < 2:
                 continue
             best_run, best = max(have, key=lambda mr: mr[1]["median"])
@@ -268,19 +205,22 @@ def peer_outcomes(limit: float, runs: list[dict]) -> list[Outcome]:
                 fail = rounded(drop) > limit
                 o = Outcome(gpu_id(m), model, "peers", tag, "fail" if fail else "pass", r["median"], limit,
                             best["median"], rounded(drop - limit, 4))
-                o.message = (f"{_fmt(r['median'])} {r.get('unit') or ''} is {drop:.2f}% below the best GPU of the "
-                             f"node ({gpu_id(best_run)}, {_fmt(best['median'])}; limit {limit:g}%)")
+                o.message = (f"{fmt(r['median'])} {r.get('unit') or ''} is {drop:.2f}% below the best GPU of the "
+                             f"node ({gpu_id(best_run)}, {fmt(best['median'])}; limit {limit:g}%)")
                 if fail:
                     o.message += f": {drop - limit:.2f} points over the limit"
                 out.append(o)
     return out
 
 
-def _datasheet_outcomes(fractions: dict, run: dict) -> list[Outcome]:
-    gid, model, out = gpu_id(run), device_model(run), []
+def _datasheet_outcomes(fractions: dict, run: dict, missing: str = "fail") -> list[Outcome]:
+    gid, model, out, seen = gpu_id(run), device_model(run), [], {}
     for r in run["results"]:
         key = "bandwidth" if r.get("kind") == "bandwidth" else r.get("dtype")
-        if key not in fractions or not is_measured(r):
+        if key not in fractions:
+            continue
+        seen.setdefault(key, []).append(r)
+        if not is_measured(r):
             continue
         need, ds = fractions[key], r.get("datasheet")
         if not isinstance(ds, (int, float)) or not ds:
@@ -291,12 +231,29 @@ def _datasheet_outcomes(fractions: dict, run: dict) -> list[Outcome]:
         fail = rounded(frac) < need
         o = Outcome(gid, model, "datasheet", r["tag"], "fail" if fail else "pass", rounded(frac, 6), need, ds,
                     rounded(need - frac, 6))
-        o.message = (f"median {_fmt(r['median'])} {r.get('unit') or ''} is {frac:.4g} of the datasheet {_fmt(ds)} "
+        o.message = (f"median {fmt(r['median'])} {r.get('unit') or ''} is {frac:.4g} of the datasheet {fmt(ds)} "
                      f"(limit {need:g})")
         if fail:
             o.message += f": {100 * (need - frac):.2f} points of the datasheet below the limit"
         out.append(o)
+    for key, need in fractions.items():
+        rs = seen.get(key, [])
+        if not any(is_measured(r) for r in rs):
+            why = "; ".join(f"{r['tag']} {not_measured(r)}" for r in rs) or f"no {key} result in this run"
+            out.append(absent(gid, model, "datasheet", key, missing, f"{why} (limit {need:g} of the datasheet)"))
     return out
+
+
+def _has_telemetry(tel) -> bool:
+    """Telemetry was sampled during the measurement (NVML present, at least one sample in the window)."""
+    return isinstance(tel, dict) and tel.get("available") is True and tel.get("samples") != 0
+
+
+def _no_telemetry(tel) -> str:
+    why = tel.get("reason") if isinstance(tel, dict) else None
+    if isinstance(tel, dict) and tel.get("available") is True:
+        why = "no sample in the timed window"
+    return f"no telemetry on this device{f' ({why})' if why else ''}: throttling not known"
 
 
 def _flag_outcomes(check: str, fail: bool, run: dict) -> list[Outcome]:
@@ -304,12 +261,13 @@ def _flag_outcomes(check: str, fail: bool, run: dict) -> list[Outcome]:
     bad = "fail" if fail else "warn"
     for r in run["results"]:
         if check == "throttle":
-            if r.get("telemetry") is None and not is_measured(r):
+            if not is_measured(r):  # nothing measured: no window whose clocks tell anything
                 continue
             reasons = _throttle_reasons(r.get("telemetry"))
+            if not reasons and not _has_telemetry(r.get("telemetry")):  # no data: skip, never a pass
+                out.append(Outcome(gid, model, check, r["tag"], "skip", message=_no_telemetry(r.get("telemetry"))))
+                continue
             msg = f"throttled: {', '.join(reasons)}" if reasons else "no throttling seen"
-            if not isinstance(r.get("telemetry"), dict) or r["telemetry"].get("available") is False:
-                msg = "no throttling recorded (no telemetry on this device)"
             out.append(Outcome(gid, model, check, r["tag"], bad if reasons else "pass", message=msg))
         elif isinstance(r.get("correct"), bool):
             msg = "result matches the reference" if r["correct"] else \
@@ -318,14 +276,27 @@ def _flag_outcomes(check: str, fail: bool, run: dict) -> list[Outcome]:
     return out
 
 
-def _missing_outcomes(doc: dict) -> list[Outcome]:
-    """A rank or GPU a group file names as missing (died, failed, interrupted) fails the 'completed' check."""
-    out = []
+def _completed_outcomes(doc: dict) -> list[Outcome]:
+    """The 'completed' check, failed by every run that did not finish: a rank or GPU a group file names as missing
+    (died, failed, interrupted), a run interrupted or without an end time, a measurement that failed."""
+    out, named = [], set()
     for m in doc.get("missing", []) if is_group(doc) else []:
         gid = f"{m.get('node') or '?'} rank {m.get('rank')} {m.get('device') or '?'}"
-        out.append(Outcome(gid, "?", "completed", "*", "fail",
-                           message=f"{m.get('status')}: {m.get('reason')}"))
+        out.append(Outcome(gid, "?", "completed", "*", "fail", message=f"{m.get('status')}: {m.get('reason')}"))
+        named.add(m.get("rank"))
+    for run in expand(doc):
+        why = incomplete_reasons(run)
+        if why and not (is_group(doc) and run["meta"].get("rank") in named):
+            out.append(Outcome(gpu_id(run), device_model(run), "completed", "*", "fail", message="; ".join(why)))
+    if is_group(doc) and not out and incomplete_reasons({"meta": doc.get("meta"), "results": []}):
+        meta = doc.get("meta") or {}
+        out.append(Outcome(f"{meta.get('host') or '?'} (group)", "?", "completed", "*", "fail",
+                           message="the group file: " + "; ".join(incomplete_reasons({"meta": meta}))))
     return out
+
+
+def _no_data(check: str, run: dict) -> Outcome:
+    return Outcome(gpu_id(run), device_model(run), check, "*", "skip", message="no measured result to check")
 
 
 def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
@@ -342,26 +313,22 @@ def evaluate_policy(policy, runs, baseline=None) -> PolicyReport:
             check_doc(run, f"run {i + 1}")
         doc = run if isinstance(run, dict) else load_file(run)
         docs += expand(doc)
-        out += _missing_outcomes(doc)
+        out += _completed_outcomes(doc)
     if not docs and not out:
         raise InputError("no result file to check")
     if pol.baseline is not None:
-        if isinstance(baseline, dict):
-            check_doc(baseline, "baseline")
-            for run in docs:
-                out += _baseline_outcomes(pol.baseline, run, baseline, "the given baseline")
-        else:
-            store = baseline if isinstance(baseline, BaselineStore) else BaselineStore(baseline or pol.baseline.dir)
-            for run in docs:
-                out += _baseline_outcomes(pol.baseline, run, store.load_for(run), str(store.directory))
+        out += baseline_outcomes(pol.baseline, docs, baseline)
     if pol.peers_max_drop_pct is not None:
-        out += peer_outcomes(pol.peers_max_drop_pct, docs)
+        out += peer_outcomes(pol.peers_max_drop_pct, docs, pol.peers_missing)
     for run in docs:
+        per_run = []
         if pol.datasheet_min_fraction is not None:
-            out += _datasheet_outcomes(pol.datasheet_min_fraction, run)
+            per_run.append(("datasheet", _datasheet_outcomes(pol.datasheet_min_fraction, run, pol.datasheet_missing)))
         if pol.throttle_fail is not None:
-            out += _flag_outcomes("throttle", pol.throttle_fail, run)
+            per_run.append(("throttle", _flag_outcomes("throttle", pol.throttle_fail, run)))
         if pol.correctness_fail is not None:
-            out += _flag_outcomes("correctness", pol.correctness_fail, run)
+            per_run.append(("correctness", _flag_outcomes("correctness", pol.correctness_fail, run)))
+        for check, found in per_run:  # a check that found nothing to look at says so
+            out += found or [_no_data(check, run)]
     checks = pol.checks() + (["completed"] if any(o.check == "completed" for o in out) else [])
     return PolicyReport(out, checks)

@@ -10,7 +10,7 @@ from tpp.errors import InputError
 
 __all__ = ["SUPPORTED_MAJOR", "DeviceMismatchError", "read_json", "pick_rank", "load_file", "load_run", "load_runs",
            "expand", "check_doc", "device_model", "describe", "same_model", "gpu_id", "is_measured", "is_group",
-           "by_tag", "what_of", "size_of", "rounded"]
+           "by_tag", "incomplete_reasons", "what_of", "size_of", "rounded"]
 
 SUPPORTED_MAJOR = "1"
 
@@ -122,6 +122,21 @@ def gpu_id(doc: dict) -> str:
 def is_measured(r: dict) -> bool:
     return r.get("skipped") is None and r.get("error") is None and isinstance(r.get("median"), (int, float)) \
         and bool(r.get("seconds"))
+
+
+def incomplete_reasons(run: dict) -> list[str]:
+    """Why one run is not a complete run, empty when it is: interrupted (Ctrl-C, SIGTERM, a dead rank), never
+    finished (no end time: still running, killed or crashed), or a measurement that failed with an error."""
+    meta = run.get("meta") or {}
+    out = []
+    if meta.get("interrupted"):
+        out.append("interrupted (meta.interrupted)")
+    if not meta.get("end_time"):
+        out.append("never finished (no meta.end_time: still running, killed or crashed)")
+    failed = [str(r.get("tag")) for r in run.get("results") or [] if r.get("error") is not None]
+    if failed:
+        out.append(f"{len(failed)} measurement(s) failed ({', '.join(failed)})")
+    return out
 
 
 def what_of(r: dict) -> str:

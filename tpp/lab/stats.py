@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 
-__all__ = ["MIN_SAMPLES", "mann_whitney_u", "iqr_over_median", "noise_of"]
+__all__ = ["MIN_SAMPLES", "mann_whitney_u", "iqr_over_median", "noise_of", "significant_change"]
 
 #: Fewer raw samples than this in either run: no test, the verdict is "too few samples".
 MIN_SAMPLES = 5
@@ -69,3 +69,28 @@ def noise_of(r: dict) -> float:
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         v = iqr_over_median(r.get("seconds"))
     return float(v or 0.0)
+
+
+def significant_change(ra: dict, rb: dict, alpha: float, min_samples: int = MIN_SAMPLES) -> dict:
+    """The one definition of a significant change, shared by ``tpp compare`` and the ``[baseline]`` check of
+    ``tpp check``: the median rate of ``ra`` (the run) against ``rb`` (the baseline), both measured.
+
+    Returns change_pct (run vs baseline, in % of the baseline; negative is a drop), noise_pct (the larger
+    IQR/median of the two), p_value (two-sided Mann-Whitney U on the raw seconds), and verdict: "slower" or
+    "faster" when p < alpha *and* |change| > noise, "not significant" otherwise (with the reason in note), "too
+    few samples" when either run has fewer than ``min_samples`` samples (no test: p_value None).
+    """
+    change = (ra["median"] - rb["median"]) / rb["median"] * 100 if rb["median"] else None
+    noise = max(noise_of(ra), noise_of(rb)) * 100
+    out = {"change_pct": change, "noise_pct": noise, "p_value": None, "verdict": "too few samples",
+           "note": f"need {min_samples} samples in each run"}
+    if min(len(ra.get("seconds") or []), len(rb.get("seconds") or [])) < min_samples:
+        return out
+    _, p = mann_whitney_u(ra["seconds"], rb["seconds"])
+    out["p_value"] = p
+    if change is not None and p < alpha and abs(change) > noise:
+        out.update(verdict="faster" if change > 0 else "slower", note="")
+    else:
+        out.update(verdict="not significant", note=f"p = {p:.3g} >= {alpha:g}" if p >= alpha else
+                   f"|change| {abs(change or 0):.2f}% within the noise {noise:.2f}%")
+    return out

@@ -29,6 +29,15 @@ class Facts:
     transistors_billion: float | None = None
     has_hbm: bool | None = None
     non_planar: bool | None = None
+    # The foundry rule: an 'applicable advanced logic IC' (<= 16/14 nm or non-planar) and the 'aggregated
+    # approximated transistor count' (node density x die area, billions; a lower bound unless approx_complete).
+    advanced_logic: bool | None = None
+    advanced_logic_reasons: tuple[str, ...] = ()
+    approx_transistors_billion: float | None = None
+    approx_complete: bool = False
+    approx_terms: tuple[str, ...] = ()
+    approx_missing: tuple[str, ...] = ()
+    approx_estimated: bool = False  # it rests on an estimated node density or die area
     hbm_bandwidth_density: float | None = None  # GB/s per mm2, standalone HBM stacks only
     release_date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY (the 2026 China rule's availability condition)
     us_available: bool | None = None  # commercially available in the US on 2026-01-15, when given (not derived)
@@ -36,7 +45,8 @@ class Facts:
 
 
 UNITS = {"TPP": "", "PD": "", "I/O bandwidth": " GB/s", "memory bandwidth": " GB/s", "interconnect": " GB/s",
-         "memory + interconnect bandwidth": " GB/s", "transistors": " billion", "bandwidth density": " GB/s/mm2",
+         "memory + interconnect bandwidth": " GB/s", "transistors": " billion",
+         "approximated transistors": " billion", "published transistors": " billion", "bandwidth density": " GB/s/mm2",
          "TPP per consignee per year": "", "share of the TPP shipped to US customers": ""}
 _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b}
 

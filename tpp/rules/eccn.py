@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from tpp.rules.base import D, Facts, Rule, Threshold, all_of, any_of, not_for_hbm, tpp_unknown_reason
+from dataclasses import replace
+
+from tpp.rules.base import D, Facts, Rule, Threshold, all_of, any_of, fmt_num, not_for_hbm, tpp_unknown_reason
 
 __all__ = ["Rule2022", "Rule2023", "RuleHbm", "RuleFoundry"]
+
+_APPROX = "approximated transistors"  # the foundry rule's 'aggregated approximated transistor count', billions
 
 
 class Rule2022(Rule):
@@ -152,48 +156,116 @@ class RuleHbm(Rule):
 
 class RuleFoundry(Rule):
     id = "foundry-2025"
-    title = "Foundry due diligence: presumption of 3A090.a for advanced-node ICs"
+    title = "Foundry due diligence: presumption of 3A090.a for applicable advanced logic ICs"
     citation = "90 FR 5298 (Jan 16, 2025), corrected 90 FR 9604; 15 CFR 744.23, Supplement No. 3 to Part 744"
     effective = D(2025, 1, 16)
     thresholds = (
-        Threshold("count", "limit 30 billion", "transistors", ">=", 30.0, "presumed-3A090.a"),
-        Threshold("count-2027", "limit 35 billion (IC without HBM, exported in 2027)", "transistors", ">=", 35.0,
+        Threshold("count", "limit 30 billion", _APPROX, ">=", 30.0, "presumed-3A090.a"),
+        Threshold("count-2027", "limit 35 billion (IC without HBM, exported in 2027)", _APPROX, ">=", 35.0,
                   "presumed-3A090.a", condition="IC without HBM, exported in 2027"),
-        Threshold("count-2029", "limit 40 billion (IC without HBM, exported from 2029)", "transistors", ">=", 40.0,
+        Threshold("count-2029", "limit 40 billion (IC without HBM, exported from 2029)", _APPROX, ">=", 40.0,
                   "presumed-3A090.a", condition="IC without HBM, exported from 2029"),
     )
-    notes = ("an approximated transistor count below the limit rebuts the presumption; the text skips 2028",)
+    #: The authorized-designer route covers exports "prior to December 31, 2026" (eCFR of 2026-07-23; earlier
+    #: texts said April 13, 2026).
+    authorized_designer_until = D(2026, 12, 31)
+    notes = ("applies to an 'applicable advanced logic IC': produced at the 16/14 nm node or below, or with "
+             "non-planar transistors",
+             "the count is the 'aggregated approximated transistor count': the node's transistor density x die "
+             "area, summed over the dies (specs/process_nodes.toml); it may be well above the true count",
+             "a count below the limit rebuts the presumption; the text skips 2028 (30 billion applies)",
+             "a foundry or OSAT applies it unless the designer is approved, or authorized (prior to December 31, "
+             "2026, eCFR of 2026-07-23; earlier texts said April 13, 2026)")
     outcomes = ("presumed-3A090.a", "not-presumed", "not-applicable", "indeterminate")
 
-    def _limit(self, day: D, has_hbm: bool | None) -> tuple[Threshold, list[str]]:
-        """The transistor limit that applies on ``day`` to an IC with (or without) HBM, and notes on the choice."""
-        notes = []
-        if has_hbm is False and day.year >= 2027:
-            if day.year == 2027:
-                return self.t("count-2027"), notes
-            if day.year >= 2029:
-                return self.t("count-2029"), notes
-            notes.append(f"the text gives no higher limit for 2028; tpp applies {self.t('count').value:g} billion")
-        elif has_hbm is None and day.year >= 2027:
-            notes.append("memory type unknown: the HBM-free limits of 2027/2029 were not applied")
-        return self.t("count"), notes
+    def _limits(self, day: D, has_hbm: bool | None) -> tuple[list[Threshold], list[str]]:
+        """The limit(s) on ``day``: one when the memory type settles it; the 30 billion and the HBM-free line
+        when the memory type is unknown and they differ. With notes on the choice."""
+        base, notes = self.t("count"), []
+        free = self.t("count-2027") if day.year == 2027 else (self.t("count-2029") if day.year >= 2029 else None)
+        if day.year == 2028 and has_hbm is not True:
+            notes.append(f"the text gives no HBM-free limit for 2028; tpp applies {base.value:g} billion")
+        if free is None or has_hbm:
+            return [base], notes
+        if has_hbm is False:
+            return [free], notes
+        notes.append(f"memory type unknown: compared with both the {base.value:g} billion line (IC with HBM) and "
+                     f"the {free.value:g} billion line (IC without HBM)")
+        return [base, free], notes
+
+    @staticmethod
+    def applicable(f: Facts) -> bool | None:
+        """An applicable advanced logic IC: from the node test, else (facts built by hand) non-planar alone."""
+        return f.advanced_logic if f.advanced_logic is not None else (True if f.non_planar else None)
 
     def comparisons(self, day, facts=None):
-        if facts is not None and (facts.kind not in self.kinds or facts.non_planar is False):
+        if facts is not None and (facts.kind not in self.kinds or self.applicable(facts) is False):
             return ()
-        return (self._limit(day, facts.has_hbm if facts is not None else None)[0],)
+        return tuple(self._limits(day, facts.has_hbm if facts is not None else None)[0])
+
+    def designer_note(self, day: D) -> str:
+        cut = self.authorized_designer_until
+        text = ("binds front-end fabricators and OSATs only, and not when the designer is an approved IC designer "
+                f"or an authorized IC designer (for exports prior to {cut:%B} {cut.day}, {cut.year}: eCFR of "
+                "2026-07-23; earlier texts said April 13, 2026); tpp cannot know the designer's status: check it")
+        if day >= cut:
+            text += f"; on {day.isoformat()} the authorized-designer route no longer covers the export"
+        return text
+
+    @staticmethod
+    def _count(f: Facts):
+        """The count compared, its name and the reasons saying where it comes from (with the arithmetic)."""
+        terms = list(f.approx_terms)
+        if f.approx_estimated and terms:
+            terms.append("caution: the approximated count rests on an estimated node density or die area "
+                         "(see specs/process_nodes.toml and 'tpp show')")
+        if f.approx_complete:
+            return f.approx_transistors_billion, _APPROX, [
+                f"approximated count = {fmt_num(f.approx_transistors_billion)} billion (density x area, summed "
+                "over the counted dies)", *terms], []
+        lacking = "; ".join(f.approx_missing) or "no die with a process, area and density is listed"
+        partial, published = f.approx_transistors_billion, f.transistors_billion
+        if partial is not None and (published is None or partial >= published):
+            return partial, _APPROX, [
+                *terms, f"approximated count at least {fmt_num(partial)} billion: a lower bound, the dies "
+                        f"lacking data are left out ({lacking})"], ["lower-bound"]
+        if published is not None:
+            return published, "published transistors", [
+                f"approximated count not computable ({lacking}): the published transistor count is used; it can "
+                "only understate the approximated count the rule uses (density x area counts every transistor "
+                "the node allows in the die area)", *terms,
+                *([f"the dies with data give at least {fmt_num(partial)} billion, under the published count"]
+                  if partial is not None else [])], ["lower-bound", "published"]
+        return None, _APPROX, [f"approximated count not computable ({lacking}), and no published transistor "
+                               "count is known"], ["none"]
 
     def _evaluate(self, f, day, prior):
         if f.kind == "hbm":
             return not_for_hbm(self)
-        if f.non_planar is False:
-            return "not-applicable", None, [], ["no logic die on a non-planar (advanced) node"], {}
-        limit, extra = self._limit(day, f.has_hbm)
-        notes = ["a foundry or OSAT applies this presumption unless the designer is approved or authorized; "
-                 "the count here is the package's published transistor count", *extra]
-        step = limit.test(f.transistors_billion)
-        if step.holds is None:
-            return "indeterminate", None, [step], notes, {}
-        if step.holds:
-            return "presumed-3A090.a", None, [step], notes, {}
-        return "not-presumed", None, [step], notes, {}
+        basis = [f"node test: {r}" for r in f.advanced_logic_reasons]
+        advanced = self.applicable(f)
+        if advanced is False:
+            return "not-applicable", None, [], [
+                "not an applicable advanced logic IC: no logic die at 16/14 nm or below or non-planar", *basis], {}
+        notes = [self.designer_note(day)]
+        if advanced is None:
+            return "indeterminate", None, [], [*basis, *notes], {
+                "missing": ["process node or transistor architecture of the logic dies"]}
+        limits, extra = self._limits(day, f.has_hbm)
+        value, quantity, how, kind = self._count(f)
+        steps = [replace(th.test(value), quantity=quantity) for th in limits]
+        reasons = [*how, *basis, *extra, *notes]
+        held = [s.holds for s in steps]
+        if None in held:
+            return "indeterminate", None, steps, reasons, {
+                "missing": [*f.approx_missing, "published transistor count"]}
+        if all(held):
+            return "presumed-3A090.a", None, steps, reasons, {}
+        if any(held):  # memory type unknown, count between the two lines
+            return "indeterminate", None, steps, reasons, {"missing": ["memory type (HBM or not)"]}
+        if "published" in kind:
+            reasons.append("caution: on the published count only; the approximated count can only be higher, so "
+                           "this does not show the presumption rebutted")
+        elif "lower-bound" in kind:
+            return "indeterminate", None, steps, reasons, {"missing": list(f.approx_missing)}
+        return "not-presumed", None, steps, reasons, {}
