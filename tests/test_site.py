@@ -188,11 +188,13 @@ def test_licence_cell(d, css, words):
 
 def test_downloads_are_the_documented_contracts(site, db):
     rows = api.list_rows(db, as_of=TODAY)
-    assert json.loads((site / "data" / "database.json").read_text()) == json.loads(json.dumps(rows))
+    from tpp.render import versioned
+
+    assert json.loads((site / "data" / "database.json").read_text()) == json.loads(json.dumps(versioned(rows)))
     header = (site / "data" / "database.csv").read_text().splitlines()[0]
     assert header.split(",") == list(rows[0])
     objs = json.loads((site / "data" / "classifications.json").read_text())
-    assert objs == json.loads(json.dumps([api.classify(a, TODAY).as_dict() for a in db]))
+    assert objs == json.loads(json.dumps(versioned([api.classify(a, TODAY).as_dict() for a in db])))
     lines = (site / "data" / "classifications.csv").read_text().splitlines()
     assert len(lines) == len(db) + 1 and "outcome:cn-review-2026" in lines[0].split(",")
     lic_objs = json.loads((site / "data" / "licences.json").read_text())
