@@ -44,29 +44,29 @@ def test_no_cuda_is_one_error_line():
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
     r = CliRunner().invoke(cli, ["bench", "--device", "cuda"])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.startswith("Error: --device cuda: no CUDA device") and r.output.count("\n") == 1
 
 
 def test_bad_device_and_option_clash():
     r = CliRunner().invoke(cli, ["bench", "--device", "gpu"])
-    assert r.exit_code == 1 and "Error: --device 'gpu'" in r.output
+    assert r.exit_code == 2 and "Error: --device 'gpu'" in r.output
     r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--sweep"])
-    assert r.exit_code == 1 and "exclude each other" in r.output
+    assert r.exit_code == 2 and "exclude each other" in r.output
 
 
 @pytest.mark.parametrize("where", ["/proc/tpp-bench.json", "{tmp}/a-file/r.json"])
 def test_unwritable_json_fails_before_measuring(tmp_path, where):
     (tmp_path / "a-file").write_text("x")
     r = bench("--json", where.format(tmp=tmp_path))
-    assert r.exit_code == 1 and r.output.startswith("Error: --json") and "median" not in r.output
+    assert r.exit_code == 2 and r.output.startswith("Error: --json") and "median" not in r.output
 
 
 def test_existing_json_needs_replace(tmp_path):
     path = tmp_path / "r.json"
     path.write_text("{}")
     r = bench("--json", str(path), "--precision", "fp32")
-    assert r.exit_code == 1 and "--replace" in r.output
+    assert r.exit_code == 2 and "--replace" in r.output
     assert bench("--json", str(path), "--precision", "fp32", "--replace").exit_code == 0
 
 
@@ -164,7 +164,7 @@ def test_bench_bad_policy_stops_before_measuring(tmp_path):
     bad.write_text("[peers]\nmax_drop_pct = -1\n")
     r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--quick", "--policy", str(bad)],
                            env={"TPP_BENCH_TINY": "1", "TPP_SPECS": ""})
-    assert r.exit_code == 1 and "must not be negative" in r.output and "precision" not in r.output
+    assert r.exit_code == 2 and "must not be negative" in r.output and "precision" not in r.output
 
 
 def test_only_bandwidth_with_chosen_kernels(tmp_path):
@@ -188,7 +188,7 @@ def test_only_matmul_measures_no_bandwidth(tmp_path):
                                       (["--kernel", "triadd"], "Invalid value for '--kernel'")])
 def test_only_and_kernel_clashes(args, msg):
     r = bench(*args)
-    assert r.exit_code != 0 and msg in r.output
+    assert r.exit_code == 2 and msg in r.output
 
 
 class _Tty:

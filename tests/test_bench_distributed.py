@@ -73,7 +73,7 @@ def test_distributed_flag_without_a_launcher_is_one_error_line(monkeypatch):
     for k in ("RANK", "WORLD_SIZE", "SLURM_PROCID", "SLURM_NTASKS"):
         monkeypatch.delenv(k, raising=False)
     r = CliRunner().invoke(cli, ["bench", "--device", "cpu", "--distributed"])
-    assert r.exit_code == 1 and r.output.startswith("Error: --distributed: neither torchrun") \
+    assert r.exit_code == 2 and r.output.startswith("Error: --distributed: neither torchrun") \
         and r.output.count("\n") == 1
 
 
@@ -81,7 +81,7 @@ def test_all_gpus_under_torchrun_is_refused(monkeypatch):
     for k, v in TORCHRUN.items():
         monkeypatch.setenv(k, v)
     r = CliRunner().invoke(cli, ["bench", "--all-gpus"])
-    assert r.exit_code == 1 and "the launcher already starts one process per GPU" in r.output
+    assert r.exit_code == 2 and "the launcher already starts one process per GPU" in r.output
 
 
 # --------------------------------------------------------------------------------------------- two processes

@@ -56,7 +56,7 @@ def test_child_argv_passes_the_options_on():
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_all_gpus_without_a_gpu_is_one_error_line():
     r = CliRunner().invoke(cli, ["bench", "--all-gpus"])
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.startswith("Error: --all-gpus: no CUDA device here") and r.output.count("\n") == 1
     with pytest.raises(DeviceError):
         node.cuda_devices()
@@ -68,7 +68,7 @@ def test_all_gpus_without_a_gpu_is_one_error_line():
 ])
 def test_bad_node_options(args, msg):
     r = CliRunner().invoke(cli, ["bench", *args])
-    assert r.exit_code == 1 and msg in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and msg in r.output and "Traceback" not in r.output
 
 
 def test_two_processes_into_one_group_file(tmp_path):

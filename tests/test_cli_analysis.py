@@ -21,7 +21,7 @@ def ok(*args):
 
 def fails(*args, match):
     r = CliRunner().invoke(cli, list(args), env={"TPP_SPECS": ""})
-    assert r.exit_code != 0, r.output
+    assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output
     assert isinstance(r.exception, SystemExit), r.exception  # a ClickException, not an uncaught error
     lines = [ln for ln in r.output.splitlines() if ln.startswith("Error:")]

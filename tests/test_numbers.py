@@ -43,7 +43,7 @@ def test_a_step_just_under_a_line_says_so():
 ])
 def test_overflowing_arithmetic_is_one_error_line(args, msg):
     r = CliRunner().invoke(cli, ["classify", *args])
-    assert r.exit_code == 1 and r.output.startswith("Error: ") and msg in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and r.output.startswith("Error: ") and msg in r.output and "Traceback" not in r.output
 
 
 def test_overflow_in_the_library_is_an_input_error():

@@ -18,7 +18,7 @@ def wheel(tmp_path_factory):
                        capture_output=True, text=True)
     if p.returncode != 0:
         pytest.fail(f"building the wheel failed:\n{p.stdout}\n{p.stderr}")
-    return next(out.glob("tpp-*.whl"))
+    return next(out.glob("tpp_export_control-*.whl"))
 
 
 def test_wheel_carries_specs_and_kernels(wheel):
@@ -48,3 +48,16 @@ def test_installed_wheel_classifies_outside_the_checkout(wheel, tmp_path):
     where, tpp = p.stdout.split()
     assert where.startswith(str(target)) and where.endswith(os.path.join("tpp", "_data", "specs"))
     assert float(tpp) == 2368
+
+
+def test_distribution_name_is_not_the_unrelated_tpp_on_the_index():
+    """`tpp` on PyPI is another project: pyproject and every install line in the README use our name."""
+    import re
+
+    text = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^name = "tpp-export-control"$', text, re.M)
+    assert 'tpp = "tpp.cli:main"' in text  # the command stays tpp
+    readme = (ROOT / "README.md").read_text()
+    installs = re.findall(r"pip install ([^\s`]+)", readme)
+    assert installs and not [i for i in installs if re.match(r"'?tpp[\[' ]|'?tpp$", i)], installs
+    assert "pip install 'tpp-export-control[bench]'" in readme

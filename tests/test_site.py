@@ -188,11 +188,13 @@ def test_licence_cell(d, css, words):
 
 def test_downloads_are_the_documented_contracts(site, db):
     rows = api.list_rows(db, as_of=TODAY)
-    assert json.loads((site / "data" / "database.json").read_text()) == json.loads(json.dumps(rows))
+    from tpp.render import versioned
+
+    assert json.loads((site / "data" / "database.json").read_text()) == json.loads(json.dumps(versioned(rows)))
     header = (site / "data" / "database.csv").read_text().splitlines()[0]
     assert header.split(",") == list(rows[0])
     objs = json.loads((site / "data" / "classifications.json").read_text())
-    assert objs == json.loads(json.dumps([api.classify(a, TODAY).as_dict() for a in db]))
+    assert objs == json.loads(json.dumps(versioned([api.classify(a, TODAY).as_dict() for a in db])))
     lines = (site / "data" / "classifications.csv").read_text().splitlines()
     assert len(lines) == len(db) + 1 and "outcome:cn-review-2026" in lines[0].split(",")
     lic_objs = json.loads((site / "data" / "licences.json").read_text())
@@ -258,7 +260,7 @@ def test_cli_writes_refuses_and_replaces(tmp_path, monkeypatch, db):
     assert r.output.startswith(f"wrote {out}/index.html: {len(db)} chips, {len(db) + 5} pages, as of 2026-11-23")
     assert json.loads((out / MARKER).read_text())["as_of"] == "2026-11-23"
     r = CliRunner().invoke(cli, ["site", str(out)])
-    assert r.exit_code == 1 and r.output.strip().splitlines()[-1] == \
+    assert r.exit_code == 2 and r.output.strip().splitlines()[-1] == \
         f"Error: {out}: exists and is not empty (use --replace to overwrite a site tpp wrote)"
     (out / "chips" / "stale.html").write_text("old")
     r = CliRunner().invoke(cli, ["site", str(out), "--replace", "--as-of", "2026-01-01"])
@@ -268,12 +270,12 @@ def test_cli_writes_refuses_and_replaces(tmp_path, monkeypatch, db):
     other.mkdir()
     (other / "thesis.tex").write_text("keep me")
     r = CliRunner().invoke(cli, ["site", str(other), "--replace"])
-    assert r.exit_code == 1 and "not a site written by tpp" in r.output and (other / "thesis.tex").exists()
+    assert r.exit_code == 2 and "not a site written by tpp" in r.output and (other / "thesis.tex").exists()
     r = CliRunner().invoke(cli, ["site", str(out), "--replace", "--as-of", "2026-13-01"])
     assert r.exit_code != 0 and "Error:" in r.output and "Traceback" not in r.output
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
     r = CliRunner().invoke(cli, ["site", "/proc/no-such/site"])
-    assert r.exit_code == 1 and r.output.startswith("Error: /proc/no-such/site: cannot write: ")
+    assert r.exit_code == 2 and r.output.startswith("Error: /proc/no-such/site: cannot write: ")
 
 
 def test_without_the_plot_extra_or_the_licence_engine_the_site_says_so(tmp_path, db, monkeypatch):
@@ -296,8 +298,9 @@ def test_without_the_plot_extra_or_the_licence_engine_the_site_says_so(tmp_path,
 def test_without_jinja2_one_error_line(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "jinja2", None)
     r = CliRunner().invoke(cli, ["site", str(tmp_path / "out")])
-    assert r.exit_code == 1 and r.output.strip() == \
-        "Error: tpp site needs Jinja2, an optional extra: pip install 'tpp[site]' (or pip install Jinja2)"
+    assert r.exit_code == 2 and r.output.strip() == \
+        "Error: tpp site needs Jinja2, an optional extra: pip install 'tpp-export-control[site]' " \
+        "(or pip install Jinja2)"
 
 
 def test_templates_and_assets_ship_in_the_package():

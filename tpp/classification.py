@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 from tpp import metrics
 from tpp.errors import InputError
 from tpp.nodes import assess_dies, load_nodes
-from tpp.rules import Facts, Finding, Step, evaluate_all, fmt_num, rule_by_id
+from tpp.rules import Facts, Finding, Step, date_flags, evaluate_all, fmt_num, rule_by_id
 from tpp.specs import PRECISIONS, Accelerator, HbmStack
 
-__all__ = ["Classification", "Hypothetical", "classify", "classify_hypothetical", "parse_date", "parse_rates"]
+__all__ = ["Classification", "Hypothetical", "WHAT_IF_FIELDS", "classify", "classify_hypothetical", "parse_date",
+           "parse_rates"]
 
 #: The H20's figures, which the April 2025 "is-informed" letters used as the line (no numbers were published).
 H20_MEMORY_GBPS = 4000.0
@@ -78,6 +79,7 @@ class Classification:
     flags: tuple[str, ...]
     inputs: tuple[dict, ...]
     facts: Facts | None = field(default=None, repr=False, compare=False)  # what the rules read
+    what_if: dict | None = None  # a named chip with user-given values: field -> {"value", "database"}
 
     def finding(self, rule_id: str) -> Finding:
         for f in self.findings:
@@ -119,10 +121,18 @@ class Classification:
             "eccn": self.eccn, "paragraph": self.paragraph, "status": self.status,
             "deciding_rule": self.deciding_rule,
             "nearest_threshold": None if near is None else near.as_dict(),
+            "china_review": _in_force_outcome(self, "cn-review-2026"),
+            "tariff_232": _in_force_outcome(self, "tariff-232-2026"),
+            "what_if": self.what_if,
             "flags": list(self.flags),
             "findings": [f.as_dict() for f in self.findings],
             "inputs": list(self.inputs),
         }
+
+
+def _in_force_outcome(c: Classification, rule_id: str) -> str | None:
+    f = c.finding(rule_id)
+    return f.outcome if f.in_force else None
 
 
 def _r(x, nd=2):
@@ -155,6 +165,9 @@ def parse_rates(items) -> dict[str, float]:
             raise InputError(f"--rate {item!r}: {val!r} is not a number") from None
         if not math.isfinite(v) or v <= 0:
             raise InputError(f"--rate {item!r}: the rate must be a positive number")
+        if prec in out:
+            raise InputError(f"--rate {item!r}: {prec} is given twice ({prec}={out[prec]:g} already): give each "
+                             "precision once")
         out[prec] = v
     return out
 
@@ -203,9 +216,9 @@ def _tf32_sensitivity(facts: Facts, tppr, findings: list[Finding], day: _dt.date
 
 
 def _finish(ident, name, vendor, kind, day, facts: Facts, tppr, area: metrics.DieArea | None, dc_basis,
-            inputs, extra_flags) -> Classification:
+            inputs, extra_flags, what_if: dict | None = None) -> Classification:
     findings = evaluate_all(facts, day)
-    extra_flags = _tf32_sensitivity(facts, tppr, findings, day) + list(extra_flags)
+    extra_flags = date_flags(day) + _tf32_sensitivity(facts, tppr, findings, day) + list(extra_flags)
     eccn, para, rule, status = _deciding(findings, day)
     return Classification(
         ident, name, vendor, kind, day, facts.tpp, facts.tpp_precision, tppr.terms if tppr else (),
@@ -213,7 +226,7 @@ def _finish(ident, name, vendor, kind, day, facts: Facts, tppr, area: metrics.Di
                              (" + ".join(area.parts) if area and area.parts else None)),
         facts.performance_density, facts.datacenter, dc_basis, facts.memory_bandwidth_gbps,
         facts.interconnect_gbps, eccn, para, status, rule, tuple(findings),
-        tuple(_flags(facts, dc_basis, extra_flags)), tuple(inputs), facts)
+        tuple(_flags(facts, dc_basis, extra_flags)), tuple(inputs), facts, what_if)
 
 
 def _input(chip, label: str, q) -> dict:
@@ -221,39 +234,30 @@ def _input(chip, label: str, q) -> dict:
     return {"input": label, "value": q.value, "basis": q.basis, "note": q.note, "source": src.title, "url": src.url}
 
 
-def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None) -> Classification:
+def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None,
+             what_if: dict | None = None) -> Classification:
     """Classify a database entry (an :class:`Accelerator` or :class:`HbmStack`) on ``as_of`` (default today).
 
     Args:
         datacenter: override the vendor's marketing (None keeps the database's ``marketed_for``).
+        what_if: values that replace the entry's (keys of :data:`WHAT_IF_FIELDS`: ``die_area_mm2``,
+            ``memory_bandwidth_gbps``, ``interconnect_gbps``, ``transistors_billion``); the result is marked a
+            what-if (``what_if``, a flag, "(what-if)" beside the name) and never reads as the database entry.
     """
     day = as_of or _dt.date.today()
+    what_if = {k: v for k, v in (what_if or {}).items() if v is not None}
     if isinstance(chip, HbmStack):
+        if what_if:
+            raise InputError(f"{chip.name} is an HBM stack: {', '.join(WHAT_IF_FIELDS[k] for k in what_if)} "
+                             "cannot be set on it")
         return _classify_hbm(chip, day)
     assert isinstance(chip, Accelerator)
     rates = {p: q.value for p, q in chip.peak.items()}
     tppr = metrics.total_processing_performance(rates)
     area = metrics.applicable_die_area(chip.dies)
     pd = metrics.performance_density(tppr.tpp, area.area_mm2)
-    if datacenter is None:
-        dc = chip.datacenter
-        dc_basis = "" if chip.marketed_for == "datacenter" else (
-            f"marketed for {chip.marketed_for}: treated as not designed or marketed for datacenters "
-            "(override: --datacenter)")
-    else:
-        dc = datacenter
-        dc_basis = (f"datacenter marketing set by the user ({'datacenter' if dc else 'not datacenter'}; "
-                    f"database: {chip.marketed_for})")
-    estimated = []
-    if area.estimated:
-        estimated += ["PD"]
-    if tppr.binding and all(chip.peak[p].estimated for p in tppr.binding):  # a published equal rate carries it
-        estimated += ["TPP", "PD"]
-    for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
-                    ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion),
-                    ("published transistors", chip.transistors_billion)):
-        if q is not None and q.estimated:
-            estimated.append(name)
+    dc, dc_basis = _marketing(chip, datacenter)
+    estimated = _estimated(chip, tppr, area)
     dies = [d for d in chip.dies if d.role == "logic"]
     nodes = assess_dies(chip.dies, load_nodes())
     facts = Facts(
@@ -277,7 +281,74 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
     extra = [f"missing data: {m}" for m in chip.missing] + _overlay_flags(chip)
     if tppr.tpp is None:
         extra.append("no dense rate known: TPP unknown")
-    return _finish(chip.id, chip.name, chip.vendor, "accelerator", day, facts, tppr, area, dc_basis, inputs, extra)
+    marked = None
+    if what_if:
+        facts, area, inputs, marked = _apply_what_if(facts, area, inputs, what_if)
+        extra.insert(0, "what-if: " + "; ".join(f"{WHAT_IF_FIELDS[k]} {v['value']:g} (database: {_g(v['database'])})"
+                                                for k, v in marked.items())
+                     + ", given on the command line: not the database entry")
+    return _finish(chip.id, chip.name, chip.vendor, "accelerator", day, facts, tppr, area, dc_basis, inputs, extra,
+                   marked)
+
+
+def _marketing(chip: Accelerator, datacenter: bool | None) -> tuple[bool | None, str]:
+    """Designed or marketed for datacenters, and the flag that says where that came from."""
+    if datacenter is None:
+        return chip.datacenter, "" if chip.marketed_for == "datacenter" else (
+            f"marketed for {chip.marketed_for}: treated as not designed or marketed for datacenters "
+            "(override: --datacenter)")
+    return datacenter, (f"datacenter marketing set by the user ({'datacenter' if datacenter else 'not datacenter'}; "
+                        f"database: {chip.marketed_for})")
+
+
+def _estimated(chip: Accelerator, tppr, area: metrics.DieArea) -> list[str]:
+    """The inputs that rest on an estimate (TPP only when every binding rate is estimated)."""
+    estimated = ["PD"] if area.estimated else []
+    if tppr.binding and all(chip.peak[p].estimated for p in tppr.binding):  # a published equal rate carries it
+        estimated += ["TPP", "PD"]
+    for name, q in (("memory bandwidth", chip.memory_bandwidth_gbps), ("interconnect", chip.interconnect_gbps),
+                    ("I/O bandwidth", chip.interconnect_gbps), ("transistors", chip.transistors_billion),
+                    ("published transistors", chip.transistors_billion)):
+        if q is not None and q.estimated:
+            estimated.append(name)
+    return estimated
+
+
+def _g(x) -> str:
+    return "unknown" if x is None else f"{x:g}"
+
+
+#: What a named chip's what-if may replace: Facts field -> the option that sets it.
+WHAT_IF_FIELDS = {"die_area_mm2": "--die-area", "memory_bandwidth_gbps": "--memory-bw",
+                  "interconnect_gbps": "--io-bw", "transistors_billion": "--transistors"}
+
+
+def _apply_what_if(facts: Facts, area: metrics.DieArea, inputs: list[dict], what_if: dict):
+    """Facts, die area and inputs with the user's values in place of the database's; the record of what changed."""
+    marked, changes = {}, {}
+    for key, value in what_if.items():
+        if key not in WHAT_IF_FIELDS:
+            raise InputError(f"what-if: {key!r} cannot be set; settable: {', '.join(WHAT_IF_FIELDS)}")
+        if not math.isfinite(value) or value <= 0:
+            raise InputError(f"{WHAT_IF_FIELDS[key]} must be a positive number, got {value:g}")
+        marked[key] = {"value": value, "database": getattr(facts, key)}
+        changes[key] = value
+    estimated = list(facts.estimated)
+    if "die_area_mm2" in changes:
+        area = metrics.DieArea(changes["die_area_mm2"], None, False, ("what-if, given",))
+        changes["performance_density"] = metrics.performance_density(facts.tpp, area.area_mm2)
+        changes["die_area_reason"] = None
+        estimated = [e for e in estimated if e != "PD" or "TPP" in estimated]
+    labels = {"memory_bandwidth_gbps": "memory bandwidth", "interconnect_gbps": "interconnect",
+              "transistors_billion": "transistors"}
+    for key, name in labels.items():
+        if key in changes:
+            estimated = [e for e in estimated if e != name and not (name == "interconnect" and e == "I/O bandwidth")]
+    kept = [i for i in inputs if not (("die_area_mm2" in changes and i["input"].startswith("die area"))
+                                      or i["input"] in changes)]
+    given = [{"input": f"{k} (what-if)", "value": v["value"], "basis": "given", "note": "from the command line",
+              "source": "user", "url": None} for k, v in marked.items()]
+    return replace(facts, estimated=tuple(estimated), **changes), area, kept + given, marked
 
 
 def _classify_hbm(chip: HbmStack, day: _dt.date) -> Classification:

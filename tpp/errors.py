@@ -1,10 +1,27 @@
-"""Exceptions raised by the library; the CLI turns each into one ``Error: ...`` line."""
+"""Exceptions raised by the library; the CLI turns each into one ``Error: ...`` line and its ``exit_code``.
 
-__all__ = ["TppError", "SpecError", "UnknownChipError", "InputError", "UnknownCountryError"]
+Exit codes (every command): 0 success; 1 the command ran and its answer is a failure (:class:`Failure`: a
+failed check or regression, a FAULT, an interrupted run, a process that died); 2 bad input or usage (every
+other :class:`TppError`: an unknown name, a malformed file, a bad option, an impossible number, an unwritable
+path, a device that is not there).
+"""
+
+__all__ = ["TppError", "Failure", "SpecError", "UnknownChipError", "InputError", "UnknownCountryError", "EXIT_OK",
+           "EXIT_FAILURE", "EXIT_USAGE"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 class TppError(Exception):
-    """Base class of every error tpp reports to a user."""
+    """Base class of every error tpp reports to a user: bad input or usage unless a :class:`Failure`."""
+
+    exit_code = EXIT_USAGE
+
+
+class Failure(TppError):
+    """The command ran and its answer is a failure (a failed check, a FAULT, an interrupted run, a dead process)."""
+
+    exit_code = EXIT_FAILURE
 
 
 class SpecError(TppError):

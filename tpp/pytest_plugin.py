@@ -41,7 +41,7 @@ def _cuda_missing() -> str | None:
     try:
         import torch
     except ImportError:
-        return "torch is not installed (pip install 'tpp[bench]')"
+        return "torch is not installed (pip install 'tpp-export-control[bench]')"
     if not torch.cuda.is_available():
         return f"no CUDA device (torch {torch.__version__})"
     return None

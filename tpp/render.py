@@ -5,19 +5,37 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from tpp.classification import Classification
-from tpp.rules import RULES, fmt_num, fmt_pct
+from tpp.rules import RULES, date_flags, fmt_num, fmt_pct
 from tpp.specs import PRECISIONS, QUANTITY_FIELDS, Accelerator, HbmStack
 
-__all__ = ["table", "to_json", "to_csv", "classify_rows", "explain", "list_rows", "show_lines", "rules_rows"]
+__all__ = ["STATUSES", "SCHEMA_VERSION", "versioned", "table", "to_json", "to_csv", "to_tsv", "classify_rows",
+           "explain", "list_rows", "flat_row", "show_lines", "rules_rows"]
 
-_SHORT = {"controlled": "controlled", "not-controlled": "not controlled", "indeterminate": "INDETERMINATE"}
+#: The classification statuses, spelled alike in every table, JSON, CSV and the ``--status`` filter.
+STATUSES = ("controlled", "not-controlled", "indeterminate")
+
+#: The version of every JSON document tpp prints (``schema_version``); CHANGELOG.md records each change.
+#: The major number changes when a key is renamed or removed or an outcome renamed; the minor when keys are added.
+SCHEMA_VERSION = "2.0"
+
+
+def versioned(obj):
+    """``obj`` with its ``schema_version``: first key of an object, and of each object of an array."""
+    if isinstance(obj, dict):
+        return {"schema_version": SCHEMA_VERSION, **obj}
+    if isinstance(obj, list):
+        return [versioned(o) if isinstance(o, dict) else o for o in obj]
+    return obj
 
 
 def table(rows: list[dict], fmt: str = "simple") -> str:
     from tabulate import tabulate
 
+    if fmt == "tsv":
+        return to_tsv(rows, plain_numbers=True).rstrip("\n")
     if not rows:
         return "(nothing to show)"
     return tabulate(rows, headers="keys", tablefmt=fmt, disable_numparse=True)
@@ -27,13 +45,44 @@ def to_json(obj) -> str:
     return json.dumps(obj, indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
+def _cell(v) -> str:
+    """One CSV/TSV cell: unknown empty, booleans true/false, lists joined with '; '."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return "; ".join(_cell(x) for x in v)
+    return str(v)
+
+
 def to_csv(rows: list[dict]) -> str:
     buf = io.StringIO()
     if rows:
         w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: _cell(v) for k, v in r.items()} for r in rows)
     return buf.getvalue()
+
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def to_tsv(rows: list[dict], plain_numbers: bool = False) -> str:
+    """Tab-separated: a header line, one line per row, no padding; tabs and newlines inside a cell become spaces.
+
+    ``plain_numbers`` drops the thousands separators of formatted numbers ("2,368 (fp16)" -> "2368 (fp16)").
+    """
+    if not rows:
+        return ""
+
+    def clean(v) -> str:
+        text = re.sub(r"[\t\r\n]+", " ", _cell(v))
+        return _THOUSANDS.sub("", text) if plain_numbers else text
+
+    lines = ["\t".join(clean(k) for k in rows[0])]
+    lines += ["\t".join(clean(r.get(k)) for k in rows[0]) for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _near(c: Classification) -> str:
@@ -67,18 +116,16 @@ def classify_rows(results: list[Classification], licenses=None) -> tuple[list[di
             if flag not in notes:
                 notes.append(flag)
             marks.append(str(notes.index(flag) + 1))
-        cn = c.finding("cn-review-2026")
-        tariff = c.finding("tariff-232-2026")
         rows.append({
-            "chip": c.name,
+            "chip": c.name + (" (what-if)" if c.what_if else ""),
             "TPP": _tpp_cell(c),
             "PD": fmt_num(c.performance_density) if c.performance_density is not None else "n/a",
-            "ECCN": c.paragraph or ("- (licence CN/D:5: letters)" if headline else "-"),
-            "status": _SHORT.get(c.status, c.status),
+            "paragraph": c.paragraph or ("- (licence CN/D:5: letters)" if headline else "-"),
+            "status": c.status,
             **(_license_cols(licenses[i], license_cell) if licenses else {}),
             "nearest threshold": _near(c),
-            "China review": cn.outcome if cn.in_force else "-",
-            "tariff 232": tariff.outcome if tariff.in_force else "-",
+            "China review": _outcome(c, "cn-review-2026") or "-",
+            "tariff 232": _outcome(c, "tariff-232-2026") or "-",
             "flags": ",".join(marks) or "-",
         })
     notes = [f"[{i}] {n}" for i, n in enumerate(notes, 1)]
@@ -92,7 +139,7 @@ def _license_cols(d, cell) -> dict:
 
 def explain(c: Classification) -> str:
     """The full reasoning: inputs with sources, the arithmetic, every rule's comparisons and citations."""
-    out = [f"{c.name} ({c.id}), as of {c.as_of.isoformat()}", ""]
+    out = [f"{c.name} ({c.id}){' (what-if)' if c.what_if else ''}, as of {c.as_of.isoformat()}", ""]
     out.append("Inputs")
     for i in c.inputs:
         note = f"; {i['note']}" if i.get("note") else ""
@@ -128,7 +175,7 @@ def explain(c: Classification) -> str:
             out.append(f"      - {r}")
         if f.missing:
             out.append(f"      missing input: {', '.join(f.missing)}")
-    out += ["", f"Verdict: {c.paragraph or _SHORT.get(c.status, c.status)}"
+    out += ["", f"Verdict: {c.paragraph or c.status}"
             + (f" ({c.eccn}; {c.deciding_rule})" if c.eccn else (f" ({c.deciding_rule})" if c.deciding_rule else ""))]
     near = c.nearest()
     if near is not None:
@@ -138,37 +185,63 @@ def explain(c: Classification) -> str:
     return "\n".join(out)
 
 
+def _outcome(c: Classification, rule_id: str) -> str | None:
+    """A rule's outcome for ``c`` when it is in force that day, else None."""
+    f = c.finding(rule_id)
+    return f.outcome if f.in_force else None
+
+
+def flat_row(c: Classification, chip=None) -> dict:
+    """One chip as a flat row: the keys of ``tpp list --json/--csv`` and ``tpp classify --csv/--fmt tsv``, named
+    as in ``tpp classify --json`` (``eccn`` the ECCN, ``paragraph`` its paragraph, ``status`` one of STATUSES)."""
+    return {
+        "id": c.id, "name": c.name, "vendor": c.vendor, "kind": c.kind, "as_of": c.as_of.isoformat(),
+        "tpp": None if c.tpp is None else round(c.tpp, 2),
+        "tpp_precision": c.tpp_precision[0] if c.tpp_precision else None,
+        "tpp_binding_precisions": list(c.tpp_precision),
+        "performance_density": None if c.performance_density is None else round(c.performance_density, 4),
+        "die_area_mm2": None if c.die_area_mm2 is None else round(c.die_area_mm2, 2),
+        "memory_bandwidth_gbps": c.memory_bandwidth_gbps, "interconnect_gbps": c.interconnect_gbps,
+        "datacenter": c.datacenter, "marketed_for": getattr(chip, "marketed_for", None),
+        "release_date": getattr(chip, "release_date", None),
+        "eccn": c.eccn, "paragraph": c.paragraph, "status": c.status, "deciding_rule": c.deciding_rule,
+        "china_review": _outcome(c, "cn-review-2026"), "tariff_232": _outcome(c, "tariff-232-2026"),
+        "what_if": c.what_if is not None, "flags": list(c.flags),
+    }
+
+
 def list_rows(results: list[Classification], chips: dict) -> list[dict]:
-    rows = []
-    for c in results:
-        chip = chips[c.id]
-        rows.append({
-            "id": c.id, "name": c.name, "vendor": c.vendor,
-            "tpp": None if c.tpp is None else round(c.tpp, 1),
-            "tpp_precision": "/".join(c.tpp_precision) or None,
-            "pd": None if c.performance_density is None else round(c.performance_density, 2),
-            "die_area": None if c.die_area_mm2 is None else round(c.die_area_mm2, 1),
-            "memory_bw": c.memory_bandwidth_gbps, "interconnect": c.interconnect_gbps,
-            "market": chip.marketed_for, "release": chip.release_date,
-            "eccn": c.paragraph, "status": c.status,
-        })
-    return rows
+    return [flat_row(c, chips.get(c.id)) for c in results]
+
+
+#: ``tpp list --sort`` keys: the row keys, and the short names of earlier versions.
+SORT_ALIASES = {"pd": "performance_density", "memory_bw": "memory_bandwidth_gbps", "interconnect": "interconnect_gbps",
+                "die_area": "die_area_mm2", "release": "release_date"}
+_NUMERIC = ("tpp", "performance_density", "memory_bandwidth_gbps", "interconnect_gbps", "die_area_mm2")
 
 
 def sort_rows(rows: list[dict], key: str) -> list[dict]:
     """Numbers descending (largest first), text ascending; unknowns last."""
-    numeric = key in ("tpp", "pd", "memory_bw", "interconnect", "die_area")
+    key = SORT_ALIASES.get(key, key)
     known = [r for r in rows if r[key] is not None]
     unknown = [r for r in rows if r[key] is None]
-    known.sort(key=lambda r: r[key], reverse=numeric)
+    known.sort(key=lambda r: r[key], reverse=key in _NUMERIC)
     return known + unknown
 
 
-def human_list(rows: list[dict]) -> list[dict]:
-    return [{"id": r["id"], "vendor": r["vendor"], "TPP": fmt_num(r["tpp"]),
-             "prec": r["tpp_precision"] or "-", "PD": fmt_num(r["pd"]) if r["pd"] is not None else "n/a",
-             "mem GB/s": fmt_num(r["memory_bw"]), "market": r["market"], "ECCN": r["eccn"] or "-",
-             "status": _SHORT.get(r["status"], r["status"])} for r in rows]
+def human_list(rows: list[dict], outcomes: bool = False) -> list[dict]:
+    """The table of ``tpp list``; ``outcomes`` adds the China-review and tariff columns."""
+    out = []
+    for r in rows:
+        row = {"id": r["id"], "vendor": r["vendor"], "TPP": fmt_num(r["tpp"]),
+               "prec": "/".join(r["tpp_binding_precisions"]) or "-",
+               "PD": fmt_num(r["performance_density"]) if r["performance_density"] is not None else "n/a",
+               "mem GB/s": fmt_num(r["memory_bandwidth_gbps"]), "market": r["marketed_for"],
+               "paragraph": r["paragraph"] or "-", "status": r["status"]}
+        if outcomes:
+            row |= {"China review": r["china_review"] or "-", "tariff 232": r["tariff_232"] or "-"}
+        out.append(row)
+    return out
 
 
 def _q(chip, q, unit="", indent="  ") -> str:
@@ -225,15 +298,18 @@ def rules_rows(day) -> list[dict]:
     """``tpp rules --json``: each rule with its thresholds as data (label, quantity, operator, value, decides)."""
     rows = []
     for r in RULES:
-        rows.append({"id": r.id, "status": r.status_text(), "in force": "yes" if r.in_force(day) else "no",
-                     "dates": r.dates_text(), "citation": r.citation,
+        rows.append({"id": r.id, "title": r.title, "status": r.status_text(), "in_force": r.in_force(day),
+                     "effective": r.effective.isoformat() if r.effective else None,
+                     "ends": r.ends.isoformat() if r.ends else None,
+                     "dates": r.dates_text(), "citation": r.citation, "outcomes": list(r.outcomes),
                      "thresholds": [th.as_dict() for th in r.thresholds], "notes": list(r.notes)})
     return rows
 
 
 def rules_text(day) -> str:
     """Each rule as a block: id, status, dates, title, citation, thresholds."""
-    out = [f"Rules as of {day.isoformat()} (tpp classify --as-of DATE evaluates another day)", ""]
+    out = [f"Rules as of {day.isoformat()} (tpp classify --as-of DATE evaluates another day)"]
+    out += [f"note: {flag}" for flag in date_flags(day)] + [""]
     for r in RULES:
         state = "IN FORCE" if r.in_force(day) else ("proposal" if r.status == "proposal" else "not in force")
         out.append(f"{r.id}  [{state}; {r.status_text()}]")

@@ -55,6 +55,7 @@ class ChipTotal:
     tpp_total: float | None
     paragraph: str | None
     status: str
+    eccn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ class Fleet:
     def table_rows(self) -> list[dict]:
         return [{"chip": t.name, "count": f"{t.count:,}", "TPP each": fmt_num(t.tpp_each),
                  "TPP total": fmt_num(t.tpp_total), "share": "-" if t.tpp_total is None or not self.total_tpp else
-                 f"{100 * t.tpp_total / self.total_tpp:.1f}%", "ECCN": t.paragraph or t.status} for t in self.totals]
+                 f"{100 * t.tpp_total / self.total_tpp:.1f}%", "paragraph": t.paragraph or "-", "status": t.status}
+                for t in self.totals]
 
     def summary_lines(self) -> list[str]:
         diff = rule_by_id("ai-diffusion-2025")
@@ -176,7 +178,8 @@ class Fleet:
             "h100_tpp": self.h100_tpp, "h100_equivalents": round(self.h100_equivalents, 3),
             "tpp_unknown": list(self.unknown_tpp),
             "chips": [{"id": t.id, "name": t.name, "count": t.count, "tpp_each": t.tpp_each,
-                       "tpp_total": t.tpp_total, "paragraph": t.paragraph, "status": t.status} for t in self.totals],
+                       "tpp_total": t.tpp_total, "eccn": t.eccn, "paragraph": t.paragraph, "status": t.status}
+                      for t in self.totals],
             "by_destination": self.by_destination,
             "shipments": [x.as_dict() for x in self.shipments],
             "ai_diffusion_lpp": {"status": diff.status_text(), "note": diff.dates_text(),
@@ -190,7 +193,8 @@ class Fleet:
                                    for v in self.volume],
             "lines": [{"line": ln.line, "id": ln.classification.id, "count": ln.count,
                        "destination": ln.destination, "date": ln.date.isoformat() if ln.date else None,
-                       "tpp_total": ln.tpp_total, "paragraph": ln.classification.paragraph,
+                       "tpp_total": ln.tpp_total, "eccn": ln.classification.eccn,
+                       "paragraph": ln.classification.paragraph,
                        "status": ln.classification.status} for ln in self.lines],
             "notes": list(self.notes),
         }
@@ -247,11 +251,11 @@ def _totals(db, lines: list[FleetLine], day: _dt.date, hk: bool) -> Fleet:
         c, tt = ln.classification, ln.tpp_total
         t = totals.get(c.id)
         if t is None:
-            totals[c.id] = ChipTotal(c.id, c.name, ln.count, c.tpp, tt, c.paragraph, c.status)
+            totals[c.id] = ChipTotal(c.id, c.name, ln.count, c.tpp, tt, c.paragraph, c.status, c.eccn)
         else:
             totals[c.id] = ChipTotal(c.id, c.name, t.count + ln.count, t.tpp_each,
                                      None if tt is None or t.tpp_total is None else t.tpp_total + tt,
-                                     t.paragraph, t.status)
+                                     t.paragraph, t.status, t.eccn)
         if tt is not None:
             key = ln.destination or "(not given)"
             by_dest[key] = by_dest.get(key, 0.0) + tt

@@ -221,7 +221,8 @@ def _torch():
     try:
         import torch
     except ImportError:
-        raise DeviceError("torch is not installed: pip install 'tpp[bench]' (see README: Benchmarking)") from None
+        raise DeviceError("torch is not installed: pip install 'tpp-export-control[bench]' "
+                          "(see README: Benchmarking)") from None
     return torch
 
 

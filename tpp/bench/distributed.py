@@ -28,7 +28,7 @@ from tpp.bench.errors import BenchInterrupted, InputError
 from tpp.bench.results import ResultWriter, clean_json
 from tpp.bench.runner import first_line, run_bench
 from tpp.bench.signals import sigterm_as_interrupt, sigterm_ignored
-from tpp.errors import TppError
+from tpp.errors import Failure, TppError
 
 __all__ = ["DistEnv", "detect", "slurm_env", "run_distributed", "DistributedError", "rank_file",
            "DEFAULT_TIMEOUT_S"]
@@ -263,7 +263,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
     try:
         import torch.distributed as dist
     except ImportError:
-        raise DistributedError("a distributed run needs torch: pip install 'tpp[bench]'") from None
+        raise DistributedError("a distributed run needs torch: pip install 'tpp-export-control[bench]'") from None
     if not dist.is_available():
         raise DistributedError("this torch build has no torch.distributed")
     writer = ResultWriter(cfg.json_path, cfg.replace) if cfg.json_path and denv.rank == 0 else None
@@ -348,7 +348,7 @@ def _finish(dist, store, denv, cfg, writer, node, device, status, doc, error, st
             n = len(doc["results"]) if doc else 0
             raise BenchInterrupted(f"rank {denv.rank} interrupted: {n} result(s) sent to rank 0{kept}")
         if status == "failed":
-            raise TppError(f"rank {denv.rank} ({node} {device}): {error}")
+            raise Failure(f"rank {denv.rank} ({node} {device}): {error}")
         return doc
     if payloads is None:
         payloads = _from_store(store, denv, own)

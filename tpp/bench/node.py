@@ -52,7 +52,7 @@ def cuda_devices() -> list[str]:
     try:
         import torch
     except ImportError:
-        raise DeviceError("--all-gpus needs torch: pip install 'tpp[bench]'") from None
+        raise DeviceError("--all-gpus needs torch: pip install 'tpp-export-control[bench]'") from None
     n = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if n == 0:
         raise DeviceError("--all-gpus: no CUDA device here (torch sees none; check the driver, "

@@ -10,11 +10,13 @@ none of the others. Library errors become one ``Error: ...`` line.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import MutableMapping
 
 import click
 
 from tpp import __version__
+from tpp.errors import EXIT_USAGE
 
 __all__ = ["cli", "main", "COMMANDS"]
 
@@ -60,7 +62,32 @@ class LazyCommands(MutableMapping):
         return len(set(self._spec) | set(self._loaded))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class TppGroup(click.Group):
+    """The ``tpp`` group: click's usage errors (unknown option, missing argument, bad choice) print one
+    ``Error: ...`` line, exit 2, like every other bad input; no usage block."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `tpp`: the help, as click prints it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{where}", err=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=TppGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tpp")
 @click.option("--specs", "specs", type=click.Path(file_okay=False), envvar="TPP_SPECS", default=None,
               help="Directory of your own spec files (accelerators/, hbm/) overlaid on the shipped database "

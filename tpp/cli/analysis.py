@@ -8,7 +8,10 @@ import click
 from tpp.cli.common import (
     as_of_option,
     check_output,
+    complete_chip_names,
+    datacenter_option,
     echo_json,
+    echo_note,
     echo_table,
     fmt_option,
     get_db,
@@ -104,9 +107,9 @@ def headroom(ctx, name, rule_id, as_of, datacenter, as_json, fmt):
 
 @click.command()
 @click.option("--die-area", type=float, metavar="MM2", help="Applicable die area (mm2).")
-@click.option("--like", metavar="NAME", help="Take die area, marketing and bandwidths from this chip; show its rates.")
-@click.option("--datacenter/--consumer", "datacenter", default=None,
-              help="Designed or marketed for datacenters (default: datacenter, or the --like chip's marketing).")
+@click.option("--like", metavar="NAME", shell_complete=complete_chip_names,
+              help="Take die area, marketing and bandwidths from this chip; show its rates.")
+@datacenter_option("Designed or marketed for datacenters (default: datacenter, or the --like chip's marketing).")
 @click.option("--memory-bw", type=float, metavar="GBPS", help="Memory bandwidth (GB/s).")
 @click.option("--io-bw", type=float, metavar="GBPS", help="Interconnect bandwidth (GB/s).")
 @as_of_option
@@ -131,13 +134,13 @@ def design(ctx, die_area, like, datacenter, memory_bw, io_bw, as_of, as_json, fm
     if as_json:
         return echo_json(d.as_dict())
     die = "die area unknown" if d.die_area_mm2 is None else f"die {d.die_area_mm2:g} mm2"
-    click.echo(f"{die}, {'datacenter' if d.datacenter else 'not datacenter'}, "
-               f"as of {d.as_of.isoformat()}")
+    echo_note(f"{die}, {'datacenter' if d.datacenter else 'not datacenter'}, "
+              f"as of {d.as_of.isoformat()}", fmt)
     for line in d.summary_lines():
-        click.echo(f"  {line}")
+        echo_note(f"  {line}", fmt)
     echo_table(d.table_rows(), fmt)
     for n in d.notes:
-        click.echo(f"note: {n}")
+        echo_note(f"note: {n}", fmt)
 
 
 @click.command()
@@ -164,9 +167,9 @@ def system(ctx, spec, as_of, as_json, fmt):
     echo_table(s.table_rows(), fmt)
     h100 = "" if s.h100_equivalents is None else f" = {s.h100_equivalents:,.2f} H100-equivalents"
     tpp = "unknown" if s.total_tpp is None else f"{s.total_tpp:,.0f}"
-    click.echo(f"system: TPP {tpp}{h100}; {s.eccn or s.status} (as of {s.as_of.isoformat()})")
+    echo_note(f"system: TPP {tpp}{h100}; {s.eccn or s.status} (as of {s.as_of.isoformat()})", fmt)
     for r in s.reasons:
-        click.echo(f"  - {r}")
+        echo_note(f"  - {r}", fmt)
 
 
 @click.command()
@@ -192,11 +195,13 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
     if as_json:
         return echo_json(f.as_dict())
     echo_table(f.table_rows(), fmt)
-    if f.shipments:
-        click.echo()
-        echo_table(f.licence_rows(), fmt)
+    if f.shipments:  # under --fmt tsv on stderr: stdout stays one table
+        from tpp.render import table
+
+        echo_note("", fmt)
+        echo_note(table(f.licence_rows(), fmt), fmt)
     for line in f.summary_lines():
-        click.echo(line)
+        echo_note(line, fmt)
 
 
 @click.command()

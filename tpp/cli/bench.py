@@ -181,18 +181,18 @@ class _NodeProgress:
 
 def _check_policy(policy, policy_path, docs, baseline_dir, n_runs) -> None:
     from tpp import lab
-    from tpp.errors import TppError
+    from tpp.errors import Failure
 
     checked = lab.evaluate_policy(policy, docs, baseline=baseline_dir)
     click.echo()
     echo_policy_report(checked, n_runs)
     if checked.exit_code:
-        raise TppError(f"policy {policy_path}: {len(checked.failures)} check(s) failed")
+        raise Failure(f"policy {policy_path}: {len(checked.failures)} check(s) failed")
 
 
 def _single_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
     from tpp.bench import report
-    from tpp.errors import TppError
+    from tpp.errors import Failure
     from tpp.render import table
 
     click.echo(table(report.matmul_rows(doc)))
@@ -201,7 +201,7 @@ def _single_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
     click.echo()
     click.echo("\n".join(report.summary_lines(doc, json_path)))
     if report.faults(doc):
-        raise TppError("correctness check failed: a wrong fast answer is a hardware or library fault")
+        raise Failure("correctness check failed: a wrong fast answer is a hardware or library fault")
     if policy is not None:
         _check_policy(policy, policy_path, [doc], baseline_dir, 1)
 
@@ -221,21 +221,21 @@ def _group_table(doc, json_path) -> None:
 def _group_output(doc, json_path, policy, policy_path, baseline_dir) -> None:
     """The per-GPU table, stragglers, aggregate TPP and 4A090 per node, missing ranks; then the policy."""
     from tpp.bench import report
-    from tpp.errors import TppError
+    from tpp.errors import Failure
 
     _group_table(doc, json_path)
     faulty = [f"rank {r['meta'].get('rank')} {', '.join(report.faults(r))}" for r in doc["runs"] if report.faults(r)]
     if policy is not None:
         try:
             _check_policy(policy, policy_path, [doc], baseline_dir, len(doc["runs"]))
-        except TppError:
+        except Failure:
             if not (doc["missing"] or faulty):
                 raise
     if doc["missing"]:
         names = ", ".join(f"rank {m['rank']} ({m['status']})" for m in doc["missing"])
         kept = "the results of the others are kept" if doc["runs"] else "nothing was measured"
-        raise TppError(f"{len(doc['missing'])} of {doc['meta']['world_size']} process(es) did not finish: {names}; "
+        raise Failure(f"{len(doc['missing'])} of {doc['meta']['world_size']} process(es) did not finish: {names}; "
                        f"{kept}")
     if faulty:
-        raise TppError(f"correctness check failed on {'; '.join(faulty)}: a wrong fast answer is a hardware or "
+        raise Failure(f"correctness check failed on {'; '.join(faulty)}: a wrong fast answer is a hardware or "
                        "library fault")

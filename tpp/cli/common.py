@@ -7,23 +7,32 @@ import sys
 
 import click
 
-from tpp.errors import TppError
+from tpp.errors import Failure, TppError
 
 __all__ = ["TABLE_FORMATS", "error_handler", "handle_errors", "as_of_option", "json_option", "csv_option",
-           "fmt_option", "replace_option", "check_output", "get_db", "emit", "echo_json", "echo_table",
-           "echo_policy_report", "determinations"]
+           "fmt_option", "replace_option", "check_output", "datacenter_option", "one_output_format", "get_db",
+           "emit", "echo_json", "echo_table", "echo_note", "echo_policy_report", "complete_chip_names",
+           "complete_countries", "determinations"]
 
 TABLE_FORMATS = ("simple", "github", "plain", "grid", "pipe", "rst", "tsv")
 
 
-def error_handler(exit_code: int = 1):
-    """A decorator converting library errors (and a closed pipe) into one ``Error:`` line and ``exit_code``."""
+def error_handler(exit_code: int = 2):
+    """A decorator converting library errors (and a closed pipe) into one ``Error:`` line and an exit code.
+
+    The scheme (README "Exit codes"): a :class:`~tpp.errors.Failure` (a failed check, a FAULT, an interrupted
+    run) exits 1; any other library error is bad input or usage and exits ``exit_code`` (2).
+    """
 
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
+            except Failure as exc:
+                err = click.ClickException(str(exc))
+                err.exit_code = exc.exit_code
+                raise err from None
             except TppError as exc:
                 err = click.ClickException(str(exc))
                 err.exit_code = exit_code
@@ -37,8 +46,8 @@ def error_handler(exit_code: int = 1):
     return decorate
 
 
-#: The handler of every command whose bad input exits 1 (the lab commands use ``error_handler(2)``).
-handle_errors = error_handler(1)
+#: The handler of every command: bad input exits 2, a failed answer 1.
+handle_errors = error_handler(2)
 
 
 def as_of_option(fn):
@@ -83,6 +92,65 @@ def check_output(path, replace: bool, option: str = "-o") -> None:
         raise TppError(f"{option} {path}: folder {parent} does not exist")
 
 
+def datacenter_option(help_text: str = "Designed or marketed for datacenters (overrides the database's marketing)."):
+    """``--datacenter`` / ``--consumer`` (a parameter named ``datacenter``: True, False or None when neither).
+
+    Both together are a usage error (exit 2), never "the last one wins".
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            dc, consumer = kwargs.pop("_datacenter"), kwargs.pop("_consumer")
+            if dc and consumer:
+                raise click.UsageError("--datacenter and --consumer exclude each other: give one")
+            kwargs["datacenter"] = True if dc else (False if consumer else None)
+            return fn(*args, **kwargs)
+
+        wrapper = click.option("--consumer", "_consumer", is_flag=True,
+                               help="Not designed or marketed for datacenters (the opposite of --datacenter).")(wrapper)
+        return click.option("--datacenter", "_datacenter", is_flag=True, help=help_text)(wrapper)
+
+    return decorate
+
+
+def one_output_format(**chosen: bool) -> None:
+    """At most one of the output options (``as_json=True, as_csv=True`` -> a usage error naming both)."""
+    names = {"as_json": "--json", "as_csv": "--csv", "explain": "--explain"}
+    given = [names.get(k, f"--{k}") for k, v in chosen.items() if v]
+    if len(given) > 1:
+        raise click.UsageError(f"{' and '.join(given)} exclude each other: choose one output format")
+
+
+def complete_chip_names(ctx, param, incomplete: str) -> list[str]:
+    """Shell completion of NAME arguments: database ids, names and aliases starting with what was typed."""
+    try:
+        from tpp.specs import load_database
+
+        db = load_database(ctx.find_root().params.get("specs") if ctx else None)
+    except Exception:  # noqa: BLE001 - completion never prints an error into the user's shell
+        return []
+    low = incomplete.lower()
+    names = set()
+    for a in db:
+        names.update(n for n in (a.id, a.name, getattr(a, "family", None), *getattr(a, "aliases", ())) if n)
+    return sorted(n for n in names if n.lower().startswith(low))
+
+
+def complete_countries(ctx, param, incomplete: str) -> list[str]:
+    """Shell completion of --to/--buyer-hq: ISO codes, names and aliases from ``tpp.countries`` (imported only
+    here, lazily); nothing when the module or its file is absent or broken."""
+    try:
+        import importlib
+
+        table = importlib.import_module("tpp.countries").load_countries(None)
+        names = {n for c in table for n in (c.code, c.name, *c.aliases) if n}
+    except Exception:  # noqa: BLE001 - completion never prints an error into the user's shell
+        return []
+    low = incomplete.lower()
+    return sorted(n for n in names if n.lower().startswith(low))
+
+
 def get_db(ctx: click.Context):
     """Load the database once per invocation, with the user's overlay (``tpp --specs DIR``)."""
     obj = ctx.ensure_object(dict)
@@ -94,9 +162,10 @@ def get_db(ctx: click.Context):
 
 
 def echo_json(obj) -> None:
+    """JSON with its ``schema_version`` (in the object, or in each object of an array)."""
     from tpp import render
 
-    click.echo(render.to_json(obj), nl=False)
+    click.echo(render.to_json(render.versioned(obj)), nl=False)
 
 
 def echo_table(rows, fmt: str = "simple") -> None:
@@ -105,18 +174,24 @@ def echo_table(rows, fmt: str = "simple") -> None:
     click.echo(render.table(rows, fmt))
 
 
+def echo_note(line: str, fmt: str = "simple") -> None:
+    """A line after a table: on stdout, or on stderr under ``--fmt tsv`` so that stdout stays one clean TSV."""
+    click.echo(line, err=fmt == "tsv")
+
+
 def emit(rows, as_json: bool, as_csv: bool, fmt: str, notes=()) -> None:
-    """Rows as JSON, CSV or a table followed by its notes."""
+    """Rows as JSON, CSV or a table followed by its notes (on stderr for a TSV)."""
     from tpp import render
 
+    one_output_format(as_json=as_json, as_csv=as_csv)
     if as_json:
-        click.echo(render.to_json(rows), nl=False)
+        echo_json(rows)
     elif as_csv:
         click.echo(render.to_csv(rows), nl=False)
     else:
         click.echo(render.table(rows, fmt))
         for n in notes:
-            click.echo(n)
+            echo_note(n, fmt)
 
 
 def echo_policy_report(report, n_runs: int, show_all: bool = False) -> None:

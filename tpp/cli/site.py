@@ -18,8 +18,8 @@ __all__ = ["site"]
 def site(ctx, out_dir, as_of, replace):
     """Write a self-contained static web site: every chip, its sources and rules, the maps, the licence map.
 
-    Needs the site extra (pip install 'tpp[site]'); open OUT_DIR/index.html from disk or serve the directory
-    from any web server.
+    Needs the site extra (pip install 'tpp-export-control[site]'); open OUT_DIR/index.html from disk or serve the
+    directory from any web server.
 
     \b
     Example:

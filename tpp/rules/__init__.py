@@ -13,11 +13,29 @@ from tpp.rules.bills import RuleGain, RuleOverwatch, RuleSafe
 from tpp.rules.eccn import Rule2022, Rule2023, RuleFoundry, RuleHbm
 from tpp.rules.policy import RuleChinaReview, RuleDiffusion, RuleTariff
 
-__all__ = ["Facts", "Step", "Threshold", "Finding", "Rule", "RULES", "rule_by_id", "rules_in_force",
-           "evaluate_all", "cmp", "all_of", "any_of", "fmt_num", "fmt_pct", "fmt_vs"]
+__all__ = ["Facts", "Step", "Threshold", "Finding", "Rule", "RULES", "RULES_CHECKED", "FIRST_RULE", "rule_by_id",
+           "rules_in_force", "evaluate_all", "date_flags", "cmp", "all_of", "any_of", "fmt_num", "fmt_pct", "fmt_vs"]
 
 RULES: tuple[Rule, ...] = (Rule2022(), Rule2023(), RuleHbm(), RuleFoundry(), RuleDiffusion(), RuleChinaReview(),
                            RuleTariff(), RuleGain(), RuleSafe(), RuleOverwatch())
+
+#: The last day the rules were checked against their sources: the vintage of the project's reference
+#: (shared/REGULATIONS.md: the eCFR of 2026-07-23, its newest source). A later day may have rules tpp lacks.
+RULES_CHECKED = D(2026, 7, 23)
+
+#: The first day any rule tpp implements was in force (the October 2022 rule).
+FIRST_RULE = min(r.effective for r in RULES if r.effective is not None)
+
+
+def date_flags(day: D) -> list[str]:
+    """What the output must say about ``day``: before the first rule, or after the rules were last checked."""
+    if day < FIRST_RULE:
+        return [f"as of {day.isoformat()}: before the first rule tpp implements (in force from "
+                f"{FIRST_RULE.isoformat()}): no export-control rule applied; earlier controls are not modelled"]
+    if day > RULES_CHECKED:
+        return [f"as of {day.isoformat()}: after {RULES_CHECKED.isoformat()}, the last day tpp's rules were checked "
+                "(eCFR of that day): a rule published since is not applied"]
+    return []
 
 
 def rule_by_id(rule_id: str) -> Rule:

@@ -44,7 +44,7 @@ def require_jinja2():
     try:
         import jinja2
     except ImportError:
-        raise TppError("tpp site needs Jinja2, an optional extra: pip install 'tpp[site]' "
+        raise TppError("tpp site needs Jinja2, an optional extra: pip install 'tpp-export-control[site]' "
                        "(or pip install Jinja2)") from None
     return jinja2
 
@@ -112,7 +112,7 @@ def _csv(rows: list[dict]) -> str:
     return render.to_csv(rows)
 
 
-_NESTED = ("tpp_binding_precisions", "tpp_terms", "nearest_threshold", "flags", "findings", "inputs")
+_NESTED = ("tpp_binding_precisions", "tpp_terms", "nearest_threshold", "flags", "findings", "inputs", "what_if")
 
 
 def _classification_csv(objs: list[dict]) -> str:
@@ -136,9 +136,9 @@ def _downloads(w: _Writer, db, classes, licences: dict) -> list[dict]:
 
     objs = [c.as_dict() for c in classes]
     rows = api.list_rows(db, as_of=classes[0].as_of if classes else None)
-    w.write("data/database.json", render.to_json(rows))
+    w.write("data/database.json", render.to_json(render.versioned(rows)))  # as `tpp list --json`
     w.write("data/database.csv", _csv(rows))
-    w.write("data/classifications.json", render.to_json(objs))
+    w.write("data/classifications.json", render.to_json(render.versioned(objs)))
     w.write("data/classifications.csv", _classification_csv(objs))
     out = [
         {"href": "data/database.csv", "what": "the database, one row per accelerator", "contract": "tpp list --csv"},
