@@ -137,7 +137,7 @@ def test_plot_errors(tmp_path):
 def test_plot_without_matplotlib(monkeypatch, tmp_path):
     for mod in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
         monkeypatch.setitem(sys.modules, mod, None)
-    fails("plot", "-o", str(tmp_path / "m.png"), match="pip install 'tpp[plot]'")
+    fails("plot", "-o", str(tmp_path / "m.png"), match="pip install 'tpp-export-control[plot]'")
     assert not (tmp_path / "m.png").exists()
 
 

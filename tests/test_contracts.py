@@ -244,9 +244,11 @@ def test_a_repeated_rate_for_one_precision_is_an_error():
 
 @pytest.mark.parametrize("day, needle", [
     ("2022-10-06", "before the first rule tpp implements (in force from 2022-10-07)"),
-    ("2026-07-24", "after 2026-07-23, the last day tpp's rules were checked"),
+    ("2026-12-01", "after 2026-11-30, the last day tpp's rules were checked"),
 ])
 def test_dates_outside_the_rules_are_flagged(day, needle):
+    inside = json.loads(ok("classify", "H20", "--json", "--as-of", "2026-11-30"))[0]  # the last day checked: no flag
+    assert not any("the last day tpp's rules were checked" in f for f in inside["flags"])
     c = json.loads(ok("classify", "H20", "--json", "--as-of", day))[0]
     assert any(needle in f for f in c["flags"])
     assert needle in ok("classify", "H20", "--as-of", day)

@@ -56,7 +56,7 @@ def test_hong_kong_carries_the_2020_note():
 
 def test_table_covers_the_supplement():
     assert len(TABLE) == 200
-    assert TABLE.vintage == dt.date(2026, 7, 23) and TABLE.checked == dt.date(2026, 12, 1)
+    assert TABLE.vintage == dt.date(2026, 7, 23) and TABLE.checked == dt.date(2026, 11, 30)
     assert {"MO", "TW", "XK", "AW", "CW", "SX"} <= set(TABLE.countries)  # territories of the Supplement
 
 
@@ -123,3 +123,9 @@ def test_invalid_toml_and_duplicate_code_are_one_error(tmp_path):
         load_countries(p)
     with pytest.raises(SpecError, match="cannot read"):
         load_countries(tmp_path / "absent.toml")
+
+
+def test_the_country_file_and_the_rules_agree_on_the_day_they_were_checked():
+    from tpp.rules import RULES_CHECKED
+
+    assert load_countries().checked == RULES_CHECKED

@@ -283,7 +283,7 @@ def test_without_the_plot_extra_or_the_licence_engine_the_site_says_so(tmp_path,
     from tpp.errors import TppError
 
     def absent():
-        raise TppError("plotting needs matplotlib, an optional extra: pip install 'tpp[plot]'")
+        raise TppError("plotting needs matplotlib, an optional extra: pip install 'tpp-export-control[plot]'")
 
     monkeypatch.setattr(plot, "require_matplotlib", absent)
     out = tmp_path / "out"

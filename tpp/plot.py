@@ -1,7 +1,7 @@
 """Threshold maps: TPP against performance density (3A090.a/.b regions) and against memory bandwidth (2026 rules).
 
-matplotlib is an optional extra (``pip install 'tpp[plot]'``) and is imported inside the functions, so the rest of
-tpp works without it. Regions are drawn from the rules themselves: the breakpoints come from
+matplotlib is an optional extra (``pip install 'tpp-export-control[plot]'``) and is imported inside the functions, so
+the rest of tpp works without it. Regions are drawn from the rules themselves: the breakpoints come from
 :func:`tpp.analysis.rule_structure` and each cell between them is classified by the rule, so the map cannot drift
 from what ``tpp classify`` says.
 """
@@ -37,7 +37,7 @@ def require_matplotlib():
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        raise TppError("plotting needs matplotlib, an optional extra: pip install 'tpp[plot]' "
+        raise TppError("plotting needs matplotlib, an optional extra: pip install 'tpp-export-control[plot]' "
                        "(or pip install matplotlib)") from None
     return Figure, FigureCanvasAgg
 

@@ -26,7 +26,8 @@ __all__ = ["plot", "headroom", "design", "system", "fleet", "report"]
 
 @click.command()
 @click.option("--vendor", multiple=True, help="Only this vendor (repeatable).")
-@click.option("--name", "names", multiple=True, help="Only this chip or family (repeatable).")
+@click.option("--name", "names", multiple=True, shell_complete=complete_chip_names,
+              help="Only this chip or family (repeatable).")
 @click.option("--measured", type=click.Path(dir_okay=False), help="A 'tpp bench --json' result: plot its measured TPP.")
 @click.option("--view", type=click.Choice(["pd", "bandwidth", "both"]), default="pd", show_default=True,
               help="pd: TPP against performance density (3A090.a/.b); bandwidth: TPP against memory bandwidth "
@@ -63,10 +64,10 @@ def plot(ctx, vendor, names, measured, view, output, fmt, replace, as_of):
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_chip_names)
 @click.option("--rule", "rule_id", metavar="ID", help="Only this rule (an id from 'tpp rules').")
 @as_of_option
-@click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
+@datacenter_option("Treat as designed or marketed for datacenters (overrides the database's marketing).")
 @json_option("Print JSON (every change, every precision, every way to each outcome).")
 @fmt_option
 @click.pass_context
@@ -205,13 +206,13 @@ def fleet(ctx, inventory, as_of, as_json, fmt):
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_chip_names)
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default=None,
               help="md or html (default: from the -o file name, .html/.htm for HTML; else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the memo here (default: stdout).")
 @click.option("--plot/--no-plot", "with_plot", default=True, show_default=True,
               help="Embed the threshold map (HTML inline; Markdown as a PNG beside -o).")
-@click.option("--datacenter/--consumer", "datacenter", default=None, help="Override the database's marketing.")
+@datacenter_option("Treat as designed or marketed for datacenters (overrides the database's marketing).")
 @replace_option
 @as_of_option
 @click.pass_context

@@ -7,6 +7,8 @@ import click
 
 from tpp.cli.common import (
     as_of_option,
+    complete_chip_names,
+    complete_countries,
     determinations,
     echo_json,
     echo_table,
@@ -27,9 +29,10 @@ def _countries_option(fn):
 
 
 @click.command(name="license")
-@click.argument("names", nargs=-1)
-@click.option("--to", "to", metavar="COUNTRY", help="Destination: a name, alias or ISO code (see 'tpp countries').")
-@click.option("--buyer-hq", metavar="COUNTRY",
+@click.argument("names", nargs=-1, shell_complete=complete_chip_names)
+@click.option("--to", "to", metavar="COUNTRY", shell_complete=complete_countries,
+              help="Destination: a name, alias or ISO code (see 'tpp countries').")
+@click.option("--buyer-hq", metavar="COUNTRY", shell_complete=complete_countries,
               help="Where the buyer or its ultimate parent is headquartered (default: the destination).")
 @click.option("--from-abroad", is_flag=True,
               help="A re-export, export from abroad or in-country transfer (default: export from the US).")

@@ -19,9 +19,9 @@ __all__ = ["Facts", "Step", "Threshold", "Finding", "Rule", "RULES", "RULES_CHEC
 RULES: tuple[Rule, ...] = (Rule2022(), Rule2023(), RuleHbm(), RuleFoundry(), RuleDiffusion(), RuleChinaReview(),
                            RuleTariff(), RuleGain(), RuleSafe(), RuleOverwatch())
 
-#: The last day the rules were checked against their sources: the vintage of the project's reference
-#: (shared/REGULATIONS.md: the eCFR of 2026-07-23, its newest source). A later day may have rules tpp lacks.
-RULES_CHECKED = D(2026, 7, 23)
+#: The last day the rules were checked for changes: the project's reference (shared/REGULATIONS.md) reads the eCFR
+#: of 2026-07-23 and found nothing dated Aug-Nov 2026, so through 2026-11-30. A later day may have rules tpp lacks.
+RULES_CHECKED = D(2026, 11, 30)
 
 #: The first day any rule tpp implements was in force (the October 2022 rule).
 FIRST_RULE = min(r.effective for r in RULES if r.effective is not None)
@@ -34,7 +34,7 @@ def date_flags(day: D) -> list[str]:
                 f"{FIRST_RULE.isoformat()}): no export-control rule applied; earlier controls are not modelled"]
     if day > RULES_CHECKED:
         return [f"as of {day.isoformat()}: after {RULES_CHECKED.isoformat()}, the last day tpp's rules were checked "
-                "(eCFR of that day): a rule published since is not applied"]
+                "for changes (against the eCFR of 2026-07-23 and later notices): a rule published since is not applied"]
     return []
 
 
