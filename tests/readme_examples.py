@@ -112,7 +112,7 @@ def _run_tpp(args: list[str]) -> tuple[int, list[str]]:
             folder = Path(args[args.index(opt) + 1]).parent
             if str(folder) != "." and (README.parent / folder).is_dir():
                 folder.mkdir(parents=True, exist_ok=True)
-    r = CliRunner().invoke(cli, args, env={"TPP_SPECS": ""})
+    r = CliRunner().invoke(cli, args, env={"TPP_SPECS": ""}, prog_name="tpp")
     if r.exception is not None and not isinstance(r.exception, SystemExit):
         raise r.exception
     return r.exit_code, r.output.rstrip("\n").split("\n") if r.output.strip() else []

@@ -74,7 +74,7 @@ def test_missing_matplotlib_says_how_to_install(monkeypatch, tmp_path, points):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
-    with pytest.raises(TppError, match=r"pip install 'tpp\[plot\]'"):
+    with pytest.raises(TppError, match=r"pip install 'tpp-export-control\[plot\]'"):
         plot.threshold_map(points, tmp_path / "m.png")
 
 

@@ -252,6 +252,23 @@ def _from_store(store: _Store, denv: DistEnv, own: dict) -> dict[int, dict]:
     return _read_ranks(store, denv, own)
 
 
+def _join(dist, denv: DistEnv, timeout_s: float) -> None:
+    """Join the gloo group (once per process); a failure or a stop while it forms is one error line."""
+    if dist.is_initialized():
+        return
+    try:
+        with sigterm_as_interrupt():
+            dist.init_process_group("gloo", init_method=f"tcp://{denv.master_addr}:{denv.master_port}"
+                                    if denv.launcher == "slurm" else "env://", rank=denv.rank,
+                                    world_size=denv.world_size, timeout=_dt.timedelta(seconds=timeout_s))
+    except KeyboardInterrupt:
+        raise BenchInterrupted(f"rank {denv.rank}: stopped while the group was forming (did another rank "
+                               "fail to start?): nothing was measured") from None
+    except Exception as exc:  # noqa: BLE001 - any failure to join is one error line
+        raise DistributedError(f"rank {denv.rank}: cannot join the torch.distributed group at "
+                               f"{denv.master_addr}:{denv.master_port}: {first_line(exc)}") from None
+
+
 def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float = DEFAULT_TIMEOUT_S,
                     straggler_pct: float = grp.DEFAULT_STRAGGLER_PCT) -> dict:
     """Measure this rank's device and bring every rank's results to rank 0.
@@ -268,18 +285,7 @@ def run_distributed(cfg, denv: DistEnv, progress=None, db=None, timeout_s: float
         raise DistributedError("this torch build has no torch.distributed")
     writer = ResultWriter(cfg.json_path, cfg.replace) if cfg.json_path and denv.rank == 0 else None
     node, device = socket.gethostname(), _device_for(cfg.device, denv)
-    if not dist.is_initialized():
-        try:
-            with sigterm_as_interrupt():
-                dist.init_process_group("gloo", init_method=f"tcp://{denv.master_addr}:{denv.master_port}"
-                                        if denv.launcher == "slurm" else "env://", rank=denv.rank,
-                                        world_size=denv.world_size, timeout=_dt.timedelta(seconds=timeout_s))
-        except KeyboardInterrupt:
-            raise BenchInterrupted(f"rank {denv.rank}: stopped while the group was forming (did another rank "
-                                   "fail to start?): nothing was measured") from None
-        except Exception as exc:  # noqa: BLE001 - any failure to join is one error line
-            raise DistributedError(f"rank {denv.rank}: cannot join the torch.distributed group at "
-                                   f"{denv.master_addr}:{denv.master_port}: {first_line(exc)}") from None
+    _join(dist, denv, timeout_s)
     store = _Store(dist, denv, timeout_s)
     store.set(f"info/{denv.rank}", {"node": node, "device": device, "local_rank": denv.local_rank})
     store.set(f"status/{denv.rank}", "running")

@@ -134,6 +134,27 @@ def _exit_text(rc: int) -> str:
     return f"exit code {rc}"
 
 
+def _gather(doc: dict, c: _Child, host: str, world: int, interrupted: bool) -> None:
+    """One child's part into the group: its run (marked interrupted unless it finished) and, if it did not
+    finish, its missing entry with the exit and the last Error line of its log."""
+    run = _read_part(c.part)
+    if run is not None and not isinstance(run.get("results"), list):
+        run = None
+    # finished: the child stamped the end time (it may still exit 1, e.g. on a correctness FAULT, which the
+    # group reports with the run)
+    complete = run is not None and bool(run.get("meta", {}).get("end_time")) and not run["meta"].get("interrupted")
+    if run is not None:
+        if not complete:
+            run.setdefault("meta", {})["interrupted"] = True
+        doc["runs"].append(grp.annotate(run, rank=c.rank, node=host, local_rank=c.rank, world_size=world,
+                                        launcher="all-gpus"))
+    if not complete:
+        err = _last_error(c.log)
+        status = "interrupted" if interrupted else "failed" if c.rc in (1, 2) and err.startswith("Error:") else "died"
+        kept = f"{len(run['results'])} result(s) kept" if run is not None else "nothing measured"
+        doc["missing"].append(grp.missing_entry(c.rank, host, c.device, status, f"{_exit_text(c.rc)}: {err}; {kept}"))
+
+
 def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
     """Measure every device in ``cfg.devices`` at once, one process each; return the group document.
 
@@ -175,25 +196,7 @@ def run_node(cfg: NodeConfig, progress=None, db=None, spawn=None) -> dict:
                 c.proc.wait()
             c.rc = c.proc.returncode
     for c in children:
-        run = _read_part(c.part)
-        if run is not None and not isinstance(run.get("results"), list):
-            run = None
-        # finished: the child stamped the end time (it may still exit 1, e.g. on a correctness FAULT, which the
-        # group reports with the run)
-        complete = run is not None and bool(run.get("meta", {}).get("end_time")) \
-            and not run["meta"].get("interrupted")
-        if run is not None:
-            if not complete:
-                run.setdefault("meta", {})["interrupted"] = True
-            doc["runs"].append(grp.annotate(run, rank=c.rank, node=host, local_rank=c.rank,
-                                            world_size=len(children), launcher="all-gpus"))
-        if not complete:
-            err = _last_error(c.log)
-            status = ("interrupted" if interrupted else
-                      "failed" if c.rc in (1, 2) and err.startswith("Error:") else "died")
-            kept = f"{len(run['results'])} result(s) kept" if run is not None else "nothing measured"
-            doc["missing"].append(grp.missing_entry(c.rank, host, c.device, status,
-                                                    f"{_exit_text(c.rc)}: {err}; {kept}"))
+        _gather(doc, c, host, len(children), interrupted)
     doc["meta"]["interrupted"] = interrupted
     if writer:  # the measurements first, then the summary
         writer.write(doc)
