@@ -183,6 +183,12 @@ def test_check_failures_say_which_gpu_and_by_how_much(files, tmp_path):
            "the datasheet 989 (limit 0.75): 4.22 points of the datasheet below the limit" in out
     assert "FAIL  node1 cuda:1 (GPU-node1-1)  throttle  matmul/bf16/tflops/median: throttled: hw_slowdown" in out
     assert "FAIL  node1 cuda:1 (GPU-node1-1)  correctness" in out
+    before = (tmp_path / "report.xml").read_text()  # the report is never overwritten without --replace
+    again = run("check", g0, g1, "--policy", pol, "--baseline-dir", d, "--junit", tmp_path / "report.xml")
+    assert code(again, 2).startswith("Error: --junit") and "--replace" in again.output
+    assert (tmp_path / "report.xml").read_text() == before
+    code(run("check", g0, g1, "--policy", pol, "--baseline-dir", d, "--junit", tmp_path / "report.xml",
+             "--replace"), 1)
     assert lines[-2].endswith("5 passed, 5 failed, 0 warning(s), 0 skipped")
     assert lines[-1] == "FAILED: node1 cuda:1 (GPU-node1-1)"
     suite = ET.parse(tmp_path / "report.xml").getroot().find("testsuite")

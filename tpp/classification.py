@@ -187,7 +187,8 @@ def _flags(facts: Facts, dc_basis: str, extra: list[str]) -> list[str]:
     if facts.tpp_precision and facts.tpp_precision[0] in ("fp6", "fp4"):
         flags.append(f"TPP binds at {facts.tpp_precision[0].upper()}, counted as "
                      f"{PRECISIONS[facts.tpp_precision[0]][1]} bits (block scales ignored; the text is silent)")
-    for name in facts.estimated:
+    same = {"I/O bandwidth": "interconnect", "published transistors": "transistors"}  # one input, two rule names
+    for name in dict.fromkeys(same.get(n, n) for n in facts.estimated):
         flags.append(f"{name} rests on an estimate")
     if dc_basis:
         flags.append(dc_basis)

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from tpp.cli.common import echo_json, echo_policy_report, error_handler, json_option
+from tpp.cli.common import check_output, echo_json, echo_policy_report, error_handler, json_option, replace_option
 from tpp.errors import TppError
 
 __all__ = ["compare", "baseline", "check"]
@@ -46,8 +46,9 @@ def _dir_option(fn):
               show_default=True, help="Significance level of the Mann-Whitney U test on the raw samples.")
 @json_option("Print JSON instead of the table.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
+@replace_option
 @_handle_errors
-def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit_path):
+def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit_path, replace):
     """Compare a run with a baseline, measurement by measurement, with a significance test.
 
     A change is "slower" or "faster" only when the raw per-iteration times differ significantly (two-sided
@@ -65,6 +66,8 @@ def compare(run_path, baseline_path, allow_mismatch, rank, alpha, as_json, junit
     """
     from tpp import lab, render
 
+    if junit_path:
+        check_output(junit_path, replace, "--junit")  # before anything is read or computed
     run, base = lab.load_run(run_path, rank=rank), lab.load_run(baseline_path, "baseline file")
     cmp = lab.compare(run, base, alpha=alpha, allow_mismatch=allow_mismatch)
     if junit_path:
@@ -193,8 +196,9 @@ def baseline_show(model, directory, as_json):
 @click.option("--all", "show_all", is_flag=True, help="List passed checks too.")
 @json_option("Print JSON instead of the text report.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
+@replace_option
 @_handle_errors
-def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
+def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path, replace):
     """Check runs (one per GPU, any number of nodes) against a lab policy; exit 1 if any check fails.
 
     Says which GPU failed which check and by how much. A group file (--all-gpus, torchrun) counts as all its
@@ -213,6 +217,8 @@ def check(run_paths, policy_path, baseline_dir, show_all, as_json, junit_path):
     """
     from tpp import lab
 
+    if junit_path:
+        check_output(junit_path, replace, "--junit")  # an existing report is never overwritten without --replace
     policy = lab.load_policy(policy_path)
     docs = [lab.load_file(p) for p in run_paths]
     report = lab.evaluate_policy(policy, docs, baseline=baseline_dir)
