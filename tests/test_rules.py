@@ -391,3 +391,28 @@ def test_ai_overwatch_bill(kw, expected):
     f = c(tpp, area, **kw).finding("ai-overwatch-bill")
     assert f.outcome == expected
     assert not f.in_force and f.status == "proposal (bill, not law)"
+
+
+def test_a_china_market_part_is_never_case_by_case():
+    # the 2026 China rule reaches only chips commercially available in the US on 2026-01-15; a China-market part
+    # (market_region = "china" in its entry) never was, whatever its release date
+    from tpp.api import classify, load_database
+
+    db = load_database(use_env=False)
+    h800, h100 = db.get("nvidia-h800-sxm"), db.get("nvidia-h100-sxm")
+    assert h800.market_region == "china" and h100.market_region is None
+    f = classify(h800, DAY).finding("cn-review-2026")
+    assert f.outcome == "presumption-of-denial" and f.details["us_available"] is False
+    assert any("China-market part" in r for r in f.reasons)
+    assert classify(h100, DAY).finding("cn-review-2026").outcome == "case-by-case"  # same numbers, sold in the US
+
+
+def test_market_region_is_validated(tmp_path):
+    from tpp.specs import shipped_specs_dir, validate_dir
+
+    d = tmp_path / "accelerators"
+    d.mkdir()
+    src = (shipped_specs_dir() / "accelerators" / "nvidia-h800-sxm.toml").read_text()
+    (d / "nvidia-h800-sxm.toml").write_text(src.replace('market_region = "china"', 'market_region = "asia"'))
+    _, _, problems = validate_dir(tmp_path)
+    assert any("market_region" in p and "global, china" in p for p in problems)

@@ -267,6 +267,7 @@ def classify(chip, as_of: _dt.date | None = None, datacenter: bool | None = None
         memory_bandwidth_gbps=_v(chip.memory_bandwidth_gbps), interconnect_gbps=_v(chip.interconnect_gbps),
         transistors_billion=_v(chip.transistors_billion), has_hbm=chip.has_hbm,
         non_planar=any(d.non_planar for d in dies) if dies else None, release_date=chip.release_date,
+        market_region=chip.market_region,
         advanced_logic=nodes.advanced, advanced_logic_reasons=nodes.reasons,
         approx_transistors_billion=nodes.approx_billion, approx_complete=nodes.complete,
         approx_terms=nodes.terms, approx_missing=nodes.missing, approx_estimated=nodes.estimated,

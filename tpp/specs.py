@@ -60,7 +60,10 @@ QUANTITY_FIELDS = {
     "published_tpp": "TPP as stated by the vendor or BIS (a check on tpp's arithmetic, never used to classify)",
 }
 _STR_FIELDS = ("id", "name", "vendor", "family", "architecture", "compute_capability", "release_date",
-               "process_node", "form_factor", "marketed_for", "memory_type")
+               "process_node", "form_factor", "marketed_for", "memory_type", "market_region")
+#: Where a part is sold: "china" for China-market parts (never commercially available in the US; the 2026 China
+#: rule's case-by-case policy needs US availability), "global" otherwise (the default when absent).
+MARKET_REGIONS = ("global", "china")
 _LIST_FIELDS = ("aliases", "pci_device_ids", "nvml_names", "notes", "missing")
 _REQUIRED = ("id", "name", "vendor", "architecture", "marketed_for")
 _ALLOWED_TOP = set(_STR_FIELDS) | set(_LIST_FIELDS) | set(QUANTITY_FIELDS) | {"peak", "dies", "sources"}
@@ -117,6 +120,7 @@ class Accelerator:
     process_node: str | None = None
     form_factor: str | None = None
     memory_type: str | None = None
+    market_region: str | None = None  # "china" for a China-market part; None or "global" otherwise
     pci_device_ids: tuple[str, ...] = ()
     nvml_names: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -287,6 +291,8 @@ def _parse_accelerator(data: dict, path: Path, pr: Problems) -> Accelerator | No
         pr.add("id", f"{data['id']!r} differs from the file name {path.name!r}")
     if data["marketed_for"] not in MARKETS:
         pr.add("marketed_for", f"must be one of {', '.join(MARKETS)}, got {data['marketed_for']!r}")
+    if "market_region" in data and data["market_region"] not in MARKET_REGIONS:
+        pr.add("market_region", f"must be one of {', '.join(MARKET_REGIONS)}, got {data['market_region']!r}")
     if "release_date" in data and not _valid_date(data["release_date"]):
         pr.add("release_date", f"{data['release_date']!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
     sources = parse_sources(data.get("sources"), pr)

@@ -41,6 +41,7 @@ class Facts:
     hbm_bandwidth_density: float | None = None  # GB/s per mm2, standalone HBM stacks only
     release_date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY (the 2026 China rule's availability condition)
     us_available: bool | None = None  # commercially available in the US on 2026-01-15, when given (not derived)
+    market_region: str | None = None  # "china": a China-market part, never commercially available in the US
     estimated: tuple[str, ...] = ()
 
 

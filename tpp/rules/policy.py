@@ -95,6 +95,10 @@ class RuleChinaReview(Rule):
         return self.t("volume").value
 
     def _availability(self, f) -> tuple[bool | None, str]:
+        if f.market_region == "china":
+            return False, ("a China-market part (market_region = \"china\" in its entry): not commercially "
+                           f"available in the US on {self.published.isoformat()}, so the case-by-case policy does "
+                           "not reach it")
         if f.us_available is not None:
             return f.us_available, ("commercial availability in the US on 2026-01-15 assumed" if f.us_available
                                     else "not commercially available in the US on 2026-01-15 (given)")
