@@ -61,10 +61,14 @@ def test_tariff_escape_lists_cuts_and_raises_with_the_bound_inclusive_where_the_
 
 
 def test_an_outcome_that_numbers_cannot_reach_says_what_is_missing(db):
-    # H20: no release date in the database, so case-by-case stays indeterminate at any TPP and bandwidth.
-    ts, _ = targets(db, "H20")
+    # Blackhole p150: no release date in the database, so case-by-case stays indeterminate at any TPP and bandwidth.
+    ts, _ = targets(db, "Blackhole p150")
     t = ts[("cn-review-2026", "case-by-case")]
     assert not t.paths and "release date unknown" in t.note
+    # H20: a China-market part, never commercially available in the US: no numbers make it case-by-case.
+    ts, _ = targets(db, "H20")
+    t = ts[("cn-review-2026", "case-by-case")]
+    assert not t.paths and "China-market part" in t.note
 
 
 def test_headroom_rule_filter_and_json(db):

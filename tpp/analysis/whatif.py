@@ -210,14 +210,16 @@ def _targets_for(rule: Rule, facts: Facts, day: _dt.date, oracle: _Oracle, point
         best = [c for c, k in zip(combos, costs, strict=True) if not any(_dominated(k, o) for o in costs)]
         best.sort(key=lambda c: (sum(m is not None for m, _, _ in c), sum(_cost([m for m, _, _ in c]))))
         paths = tuple(dict.fromkeys(_path(c, levers, oracle, rule.id, label) for c in best))
-        note = None if paths else _unreachable(levers, facts, oracle.missing(rule.id))
+        note = None if paths else _unreachable(levers, facts, oracle.missing(rule.id), rule.id)
         out.append(Target(rule.id, label, False, paths, note))
     return out
 
 
-def _unreachable(levers, facts: Facts, missing: list[str]) -> str:
+def _unreachable(levers, facts: Facts, missing: list[str], rule_id: str) -> str:
     why = [] if facts.die_area_mm2 else ["applicable die area unknown"]
     why += [f"{m} unknown" for m in missing]
+    if rule_id == "cn-review-2026" and facts.market_region == "china":  # the rule's availability condition
+        why.append("a China-market part: never commercially available in the US, which case-by-case needs")
     return (f"not reachable by changing {' and '.join(levers)} alone" + (f" ({'; '.join(why)})" if why else ""))
 
 
