@@ -20,6 +20,12 @@ H20_MEMORY_GBPS = 4000.0
 H20_INTERCONNECT_GBPS = 900.0
 
 
+def reaches_h20_bandwidth(memory_gbps: float | None, interconnect_gbps: float | None) -> bool:
+    """The Apr 2025 letters' test: the H20's memory or interconnect bandwidth reached (unknown counts as not)."""
+    return (memory_gbps is not None and memory_gbps >= H20_MEMORY_GBPS) or \
+        (interconnect_gbps is not None and interconnect_gbps >= H20_INTERCONNECT_GBPS)
+
+
 @dataclass(frozen=True)
 class Hypothetical:
     """A chip described by flags: either ``tpp`` or ``rates`` (precision -> dense TFLOPS/TOPS)."""
@@ -192,8 +198,7 @@ def _flags(facts: Facts, dc_basis: str, extra: list[str]) -> list[str]:
         flags.append(f"{name} rests on an estimate")
     if dc_basis:
         flags.append(dc_basis)
-    mem, ic = facts.memory_bandwidth_gbps, facts.interconnect_gbps
-    if (mem is not None and mem >= H20_MEMORY_GBPS) or (ic is not None and ic >= H20_INTERCONNECT_GBPS):
+    if reaches_h20_bandwidth(facts.memory_bandwidth_gbps, facts.interconnect_gbps):
         flags.append("meets the H20's memory (4,000 GB/s) or interconnect (900 GB/s) bandwidth: the Apr 2025 "
                      "'is-informed' letters reached such circuits for China (no thresholds published)")
     return flags

@@ -16,13 +16,11 @@ from tpp.analysis.inventory import InventoryRow, open_inventory, parse_inventory
 from tpp.classification import Classification
 from tpp.errors import InputError, UnknownChipError, UnknownCountryError
 from tpp.licensing import DIFFUSION_TIER1, Determination, Determiner
+from tpp.licensing.case import CHINA_CODES
 from tpp.rules import fmt_num, rule_by_id
 
 __all__ = ["InventoryRow", "parse_inventory", "read_inventory", "open_inventory", "FleetLine", "Shipment",
            "ChipTotal", "LppCheck", "VolumeCheck", "Fleet", "fleet"]
-
-_CHINA = ("CN", "MO")  # the 2026 China rule's volume test: China (Hong Kong resolves to it) and Macau
-
 
 def _tier1(code: str | None) -> bool:
     return code == "US" or code in DIFFUSION_TIER1
@@ -316,11 +314,11 @@ def _volume(lines: list[FleetLine], notes: list[str]) -> tuple[VolumeCheck, ...]
     share = rule.VOLUME_SHARE
     out = {}
     for ln in lines:
-        if ln.destination not in _CHINA + ("US",) or ln.tpp_total is None:
+        if ln.destination not in (*CHINA_CODES, "US") or ln.tpp_total is None:
             continue
         c = ln.classification
         china, us, policy = out.get(c.id, (0.0, 0.0, None))
-        if ln.destination in _CHINA:
+        if ln.destination in CHINA_CODES:  # Hong Kong resolves to CN
             china += ln.tpp_total
             d = ln.licence  # the review policy tpp.licensing gives this chip to China/Macau on that day
             policy = d.review_policy or ("no licence required" if d.license_required is False else "undecided")

@@ -146,7 +146,7 @@ def _letters_2025(case: Case, s: Scope) -> None:
     if case.day < k.LETTERS_2025:
         return
     dest_in = case.to_china or "D:5" in case.groups(case.dest.code)
-    hq_in = case.hq.code in ("CN", "MO") or "D:5" in case.groups(case.hq.code)
+    hq_in = case.hq.code in k.CHINA_CODES or "D:5" in case.groups(case.hq.code)
     if not (dest_in or hq_in):
         return
     if maker not in k.LETTER_MAKERS:

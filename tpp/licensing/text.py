@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tpp.classification import H20_INTERCONNECT_GBPS, H20_MEMORY_GBPS, Classification
+from tpp.classification import Classification, reaches_h20_bandwidth
 from tpp.licensing.case import LETTER_MAKERS, LETTERS_2025, LETTERS_NAMED
 from tpp.licensing.model import Determination
 
@@ -51,9 +51,7 @@ def letters_headline(c: Classification) -> str | None:
     """For a part outside 3A090 that the Apr 2025 letters reach (on the classification's day), the line to show."""
     if c.status == "controlled" or c.as_of < LETTERS_2025 or (c.vendor or "") not in LETTER_MAKERS:
         return None
-    mem, ic = c.memory_bandwidth_gbps, c.interconnect_gbps
-    reaches = (mem is not None and mem >= H20_MEMORY_GBPS) or (ic is not None and ic >= H20_INTERCONNECT_GBPS)
-    if not reaches and c.id not in LETTERS_NAMED:
+    if not reaches_h20_bandwidth(c.memory_bandwidth_gbps, c.interconnect_gbps) and c.id not in LETTERS_NAMED:
         return None
     return (f"{c.name}: not 3A090, but a licence is needed for China (incl. Hong Kong, Macau) and D:5, and for "
             f"buyers headquartered there, by the Apr 2025 is-informed letters ({c.vendor}; company-specific): "
